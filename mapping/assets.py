@@ -1,0 +1,250 @@
+"""Community assets: the record every source is normalised to, and checks on it.
+
+Aligned with Open Referral HSDS (organization + service + location). Personal contacts
+are never part of an asset record: they live elsewhere and never reach a map or export.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from mapping.areas import drawable
+from mapping.catalog import groups_of_language, parse_languages, region_of_country
+from mapping.errors import DataError
+
+
+@dataclass(frozen=True)
+class Category:
+    """An asset category with the colour it has on every map and chart."""
+
+    key: str
+    label: str
+    color: str
+
+
+CATEGORIES: tuple[Category, ...] = (
+    Category("settlement", "Settlement & immigration services", "#e6194b"),
+    Category("esl", "ESL & adult learning", "#3cb44b"),
+    Category("legal", "Legal aid", "#4363d8"),
+    Category("health", "Health", "#f58231"),
+    Category("employment", "Employment", "#911eb4"),
+    Category("housing", "Housing & shelter", "#42d4f4"),
+    Category("food", "Food", "#f032e6"),
+    Category("faith", "Faith community", "#9a6324"),
+    Category("cultural", "Cultural association", "#bfef45"),
+    Category("business", "Ethnic business", "#808000"),
+    Category("school", "School & early learning", "#469990"),
+    Category("library", "Library branch", "#000075"),
+    Category("community", "Community center", "#800000"),
+    Category("family", "Family & youth services", "#fabed4"),
+    Category("seniors", "Senior services", "#a9a9a9"),
+)
+CATEGORY_KEYS = tuple(c.key for c in CATEGORIES)
+_CATEGORY_BY_KEY = {c.key: c for c in CATEGORIES}
+_CATEGORY_BY_LABEL = {c.label.lower(): c for c in CATEGORIES}
+
+STATUSES = ("active", "temporarily closed", "inactive")
+VISIBILITIES = ("public", "staff", "sensitive")
+ENTRY_TECHNIQUES = (
+    "service provider", "walkabout", "word of mouth", "community event", "outreach activity",
+    "public directory",
+)
+
+#: Columns of an asset frame, in order. Lists are tuples of strings.
+ASSET_COLUMNS = (
+    "asset_id", "name", "organization", "category", "services", "languages", "communities",
+    "address", "phone", "website", "hours", "description", "status", "visibility",
+    "found_by", "branch", "source",
+)
+_LIST_COLUMNS = ("services", "languages", "communities")
+
+
+def category(key: str) -> Category:
+    """Return the category with this key."""
+    return _CATEGORY_BY_KEY[key]
+
+
+def parse_category(text: Any) -> str:
+    """Return the category key for a key or label; :class:`DataError` if unknown."""
+    t = str(text or "").strip().lower()
+    if t in _CATEGORY_BY_KEY:
+        return t
+    if t in _CATEGORY_BY_LABEL:
+        return _CATEGORY_BY_LABEL[t].key
+    raise DataError(f"unknown category {text!r}; use one of: "
+                    + ", ".join(c.label for c in CATEGORIES))
+
+
+def split_tags(value: Any) -> tuple[str, ...]:
+    """Return tags from a list or a ``;``/``,``/``|`` separated string, trimmed, unique."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ()
+    parts = re.split(r"[;,|]", value) if isinstance(value, str) else list(value)
+    tags = [str(p).strip() for p in parts if str(p).strip()]
+    return tuple(dict.fromkeys(tags))
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """Why one input row was not accepted."""
+
+    source: str
+    row: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.source}, row {self.row}: {self.reason}"
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return str(value).strip()
+
+
+def normalize_assets(records: pd.DataFrame, *, source: str,
+                     id_prefix: str | None = None) -> tuple[gpd.GeoDataFrame, list[RowProblem]]:
+    """Return valid assets as a GeoDataFrame (EPSG:4326) and the rows that were rejected.
+
+    ``records`` has the columns of :data:`ASSET_COLUMNS` (missing ones are empty) plus
+    ``latitude`` and ``longitude``. Rows are rejected, with a reason, for a missing name,
+    missing or out-of-range coordinates, an unknown category, status or visibility, or an
+    unparseable language. Row numbers count from 1 as a spreadsheet user sees them.
+    """
+    problems: list[RowProblem] = []
+    rows: list[dict[str, Any]] = []
+    prefix = id_prefix or re.sub(r"\W+", "_", source.lower()).strip("_")
+    for i, rec in enumerate(records.to_dict("records"), start=1):
+        try:
+            rows.append(_normalize_row(rec, row=i, prefix=prefix, source=source))
+        except DataError as exc:
+            problems.append(RowProblem(source, i, str(exc)))
+    frame = pd.DataFrame(rows, columns=[*ASSET_COLUMNS, "latitude", "longitude"])
+    geometry = gpd.points_from_xy(frame["longitude"].astype(float), frame["latitude"].astype(float))
+    gdf = gpd.GeoDataFrame(frame.drop(columns=["latitude", "longitude"]), geometry=geometry,
+                           crs="EPSG:4326")
+    dupes = gdf["asset_id"].duplicated(keep="first")
+    for aid in gdf.loc[dupes, "asset_id"]:
+        problems.append(RowProblem(source, 0, f"asset id {aid!r} appears more than once; "
+                                              "the first row was kept"))
+    return gdf.loc[~dupes].reset_index(drop=True), problems
+
+
+def _normalize_row(rec: dict[str, Any], *, row: int, prefix: str, source: str) -> dict[str, Any]:
+    name = _text(rec.get("name"))
+    if not name:
+        raise DataError("no name")
+    try:
+        lat = float(rec.get("latitude"))  # type: ignore[arg-type]
+        lon = float(rec.get("longitude"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise DataError("no coordinates (latitude/longitude missing or not numbers)") from None
+    if not (np.isfinite(lat) and np.isfinite(lon)):
+        raise DataError("no coordinates (latitude/longitude missing)")
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise DataError(f"coordinates out of range (latitude {lat}, longitude {lon})")
+    cat = parse_category(rec.get("category"))
+    status = _text(rec.get("status")).lower() or "active"
+    if status not in STATUSES:
+        raise DataError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
+    visibility = _text(rec.get("visibility")).lower() or "public"
+    if visibility not in VISIBILITIES:
+        raise DataError(f"unknown visibility {visibility!r}; use one of {', '.join(VISIBILITIES)}")
+    languages = parse_languages(split_tags(rec.get("languages")))
+    asset_id = _text(rec.get("asset_id")) or f"{prefix}-{row}"
+    return {
+        "asset_id": asset_id,
+        "name": name,
+        "organization": _text(rec.get("organization")),
+        "category": cat,
+        "services": split_tags(rec.get("services")),
+        "languages": languages,
+        "communities": split_tags(rec.get("communities")),
+        "address": _text(rec.get("address")),
+        "phone": _text(rec.get("phone")),
+        "website": _text(rec.get("website")),
+        "hours": _text(rec.get("hours")),
+        "description": _text(rec.get("description")),
+        "status": status,
+        "visibility": visibility,
+        "found_by": _text(rec.get("found_by")) or "public directory",
+        "branch": _text(rec.get("branch")),
+        "source": _text(rec.get("source")) or source,
+        "latitude": lat,
+        "longitude": lon,
+    }
+
+
+def empty_assets() -> gpd.GeoDataFrame:
+    """Return an asset frame with no rows and every column."""
+    return gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in ASSET_COLUMNS},
+                            geometry=gpd.GeoSeries([], crs="EPSG:4326"), crs="EPSG:4326")
+
+
+def assign_areas(assets: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.Series:
+    """Return the ``geoid`` of the area each asset lies in (NaN outside every area).
+
+    An asset on a shared boundary goes to one area only (the first match), so counts
+    by area add up to the number of assets inside the coverage.
+    """
+    if assets.empty:
+        return pd.Series([], index=assets.index, dtype=object, name="geoid")
+    drawn = areas.loc[drawable(areas.geometry), ["geometry"]]
+    joined = gpd.sjoin(assets[["geometry"]], drawn.reset_index(), how="left", predicate="within")
+    joined = joined[~joined.index.duplicated(keep="first")]
+    return joined["geoid"].reindex(assets.index).rename("geoid")
+
+
+def display_points(assets: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> gpd.GeoSeries:
+    """Return where each asset may be drawn: sensitive sites move to their area's centre.
+
+    A sensitive site (a shelter, say) is never drawn at its exact point: it is shown at
+    the representative point of the area it lies in or, outside every area, at its
+    coordinates rounded to 0.01 degree (about 1 km).
+    """
+    points = assets.geometry.copy()
+    sensitive = (assets["visibility"] == "sensitive").to_numpy()
+    if not sensitive.any():
+        return points
+    geoids = assets["geoid"] if "geoid" in assets.columns else assign_areas(assets, areas)
+    rep = areas.geometry.representative_point()
+    for idx in assets.index[sensitive]:
+        gid = geoids.get(idx)
+        if isinstance(gid, str) and gid in rep.index and not rep.loc[gid].is_empty:
+            points.loc[idx] = rep.loc[gid]
+        else:
+            p = points.loc[idx]
+            points.loc[idx] = shapely.Point(round(p.x, 2), round(p.y, 2))
+    return points
+
+
+def serves_languages(assets: pd.DataFrame, groups: Iterable[str]) -> np.ndarray:
+    """Return a mask of assets that serve in at least one of the language groups."""
+    wanted = set(groups)
+    return np.array([any(wanted.intersection(groups_of_language(code)) for code in langs)
+                     for langs in assets["languages"]], dtype=bool)
+
+
+def serves_communities(assets: pd.DataFrame, countries: Iterable[str]) -> np.ndarray:
+    """Return a mask of assets serving any of the countries (by name) or their regions.
+
+    An asset tagged with a world region (``"Latin America"``) serves every country of
+    that region; a country tag matches with or without a parenthesised note.
+    """
+    wanted: set[str] = set()
+    for country in countries:
+        base = re.sub(r"\(.*?\)", "", country).strip().lower()
+        wanted.add(base)
+        reg = region_of_country(country)
+        if reg:
+            wanted.update({reg[0].lower(), reg[1].lower()})
+    return np.array([any(re.sub(r"\(.*?\)", "", tag).strip().lower() in wanted for tag in tags)
+                     for tags in assets["communities"]], dtype=bool)

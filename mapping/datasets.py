@@ -1,0 +1,619 @@
+"""Datasets from files, described declaratively, and the list of datasets the app offers.
+
+A *dataset description* is a small JSON document: which boundary file, which id column,
+which statistics tables and which of their columns is which catalog variable, which asset
+files and which of their columns is which asset field. Built-in descriptions live in
+``data/specs/``; datasets a user uploads are saved in ``data/datasets/<id>/``. Paths in a
+description are relative to it, and ``{shared}`` stands for the shared reference data.
+
+Example (abridged)::
+
+    {"name": "Cook County, IL", "source": "ACS 2017-2021 5-year", "year": "2021",
+     "areas": {"path": "{shared}/chicago_cook/tracts.geojson", "id": "GEOID", "name": "NAME"},
+     "tables": [{"path": "{shared}/chicago_cook/dp.csv", "id": "geo_id",
+                 "id_prefix": "1400000US",
+                 "variables": [{"id": "foreign_born", "estimate": "tot_pop_birth_foreign",
+                                "label": "Foreign-born", "topic": "origin",
+                                "role": "foreign_born"}]}],
+     "assets": [{"path": "{shared}/chicago_cook/assets/senior_centers.geojson",
+                 "fields": {"name": "site_name", "category": {"value": "seniors"}}}]}
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from mapping.areas import AreaSet, area_km2, drawable
+from mapping.assets import ASSET_COLUMNS, RowProblem, assign_areas, empty_assets, normalize_assets
+from mapping.catalog import Catalog, Variable, region_of_country
+from mapping.demo import demo_dataset
+from mapping.errors import DataError, UploadRejected
+from mapping.moe import moe_of_sum
+from mapping.settings import PROJECT_ROOT, Settings
+
+SPECS_DIR = PROJECT_ROOT / "data" / "specs"
+
+#: ACS "annotation" values published in place of numbers, with their meaning.
+SENTINELS: dict[int, str] = {
+    -999999999: "too few sample observations to compute",
+    -888888888: "not applicable",
+    -666666666: "not available (too few observations)",
+    -555555555: "controlled estimate (no sampling error)",
+    -333333333: "median in an open-ended interval",
+    -222222222: "margin of error not computable",
+}
+#: Code used in MOE columns for estimates controlled to population totals: MOE is zero.
+CONTROLLED_MOE = -555555555
+MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024
+MAX_ZIP_RATIO = 200
+
+
+@dataclass
+class LoadReport:
+    """What happened while loading: facts a user should see, and rows that were refused."""
+
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    rejected: list[RowProblem] = field(default_factory=list)
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """A loaded dataset: areas with statistics, assets, and the load report."""
+
+    id: str
+    area_set: AreaSet
+    assets: gpd.GeoDataFrame
+    report: LoadReport
+
+
+@dataclass(frozen=True)
+class DatasetEntry:
+    """A dataset the app can offer, whether or not its files are present."""
+
+    id: str
+    name: str
+    spec_path: Path | None  # None: the built-in demo
+    available: bool = True
+    reason: str = ""
+
+
+# ---------------------------------------------------------------- registry
+
+
+def list_datasets(settings: Settings) -> list[DatasetEntry]:
+    """Return the demo, the built-in descriptions and the saved datasets, in that order."""
+    entries = [DatasetEntry("demo", "Demo County (synthetic demo data)", None)]
+    paths = sorted(SPECS_DIR.glob("*.json"))
+    if settings.datasets_dir.exists():
+        paths += sorted(settings.datasets_dir.glob("*/dataset.json"))
+    for path in paths:
+        entries.append(_entry_for(path, settings))
+    return entries
+
+
+def _entry_for(path: Path, settings: Settings) -> DatasetEntry:
+    dataset_id = path.parent.name if path.name == "dataset.json" else path.stem
+    try:
+        spec = read_spec(path)
+    except DataError as exc:
+        return DatasetEntry(dataset_id, dataset_id, path, False, str(exc))
+    missing = [p for p in _spec_files(spec, path, settings) if not p.exists()]
+    reason = f"missing file {missing[0]}" if missing else ""
+    return DatasetEntry(dataset_id, str(spec.get("name", dataset_id)), path, not missing, reason)
+
+
+def find_dataset(settings: Settings, dataset: str) -> DatasetEntry:
+    """Return the entry for an id from :func:`list_datasets`, or for a path to a description."""
+    for entry in list_datasets(settings):
+        if entry.id == dataset:
+            return entry
+    path = Path(dataset)
+    if path.suffix == ".json" and path.exists():
+        return _entry_for(path.resolve(), settings)
+    known = ", ".join(e.id for e in list_datasets(settings))
+    raise DataError(f"no dataset {dataset!r}; choose one of {known}, or give the path of a "
+                    "dataset description (.json)")
+
+
+def load_dataset(entry: DatasetEntry, settings: Settings) -> Dataset:
+    """Return the dataset an entry names, with assets placed in their areas."""
+    if entry.spec_path is None:
+        area_set, assets = demo_dataset()
+        report = LoadReport(notes=["Demo County is synthetic: generated by mapping/demo.py; "
+                                   "no figure describes real people."])
+    else:
+        if not entry.available:
+            raise DataError(f"dataset {entry.name!r} cannot be loaded: {entry.reason}")
+        area_set, assets, report = load_from_spec(read_spec(entry.spec_path), entry.spec_path,
+                                                  settings)
+    assets = assets.copy()
+    assets["geoid"] = assign_areas(assets, area_set.areas)
+    outside = int(assets["geoid"].isna().sum())
+    if outside:
+        report.notes.append(f"{outside} assets lie outside every area; they are drawn but "
+                            "belong to no area profile")
+    return Dataset(entry.id, area_set, assets, report)
+
+
+def read_spec(path: Path) -> dict[str, Any]:
+    """Return a dataset description read from JSON; :class:`DataError` if malformed."""
+    try:
+        spec = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise DataError(f"dataset description {path}: cannot be read ({exc})") from None
+    if not isinstance(spec, dict) or "areas" not in spec:
+        raise DataError(f"dataset description {path}: needs an 'areas' section")
+    return spec
+
+
+def _spec_files(spec: Mapping[str, Any], spec_path: Path, settings: Settings) -> list[Path]:
+    parts = [spec["areas"], *spec.get("tables", []), *spec.get("assets", [])]
+    return [resolve_path(p["path"], spec_path, settings) for p in parts if "path" in p]
+
+
+def resolve_path(raw: str, spec_path: Path, settings: Settings) -> Path:
+    """Return the file a description means: ``{shared}`` expanded, relative to the description."""
+    text = raw.replace("{shared}", str(settings.shared_data_dir))
+    path = Path(text)
+    return path if path.is_absolute() else (spec_path.parent / path).resolve()
+
+
+# ---------------------------------------------------------------- loading
+
+
+def load_from_spec(spec: Mapping[str, Any], spec_path: Path, settings: Settings
+                   ) -> tuple[AreaSet, gpd.GeoDataFrame, LoadReport]:
+    """Return the area set, assets and report a dataset description defines."""
+    report = LoadReport()
+    area_spec = spec["areas"]
+    boundaries = load_boundaries(resolve_path(area_spec["path"], spec_path, settings),
+                                 id_column=area_spec.get("id", "GEOID"),
+                                 name_column=area_spec.get("name"),
+                                 crs=area_spec.get("crs"), id_width=area_spec.get("id_width"),
+                                 id_prefix=area_spec.get("id_prefix"), report=report)
+    variables: list[Variable] = []
+    frames: list[pd.DataFrame] = []
+    for table in spec.get("tables", []):
+        path = resolve_path(table["path"], spec_path, settings)
+        tidy, table_vars = load_table(path, table, area_ids=boundaries.index, report=report)
+        frames.append(tidy)
+        variables.extend(table_vars)
+    if not variables:
+        raise DataError("the dataset description lists no statistics (a 'tables' section with "
+                        "'variables')")
+    indicators = pd.concat(frames, ignore_index=True)
+    for rule in spec.get("derived", []):
+        tidy, variable = derive_sum(indicators, rule)
+        indicators = pd.concat([indicators, tidy], ignore_index=True)
+        variables.append(variable)
+    catalog = Catalog(tuple(variables))
+    area_set = AreaSet(areas=boundaries, indicators=indicators, catalog=catalog,
+                       title=str(spec.get("name", "Dataset")), source=str(spec.get("source", "")),
+                       year=str(spec.get("year", "")), synthetic=bool(spec.get("synthetic", False)))
+    asset_frames = []
+    for source in spec.get("assets", []):
+        path = resolve_path(source["path"], spec_path, settings)
+        gdf, problems = load_assets(path, source)
+        asset_frames.append(gdf)
+        report.rejected.extend(problems)
+        report.notes.append(f"{path.name}: {len(gdf)} assets loaded"
+                            + (f", {len(problems)} rows refused" if problems else ""))
+    assets = (pd.concat(asset_frames, ignore_index=True) if asset_frames else empty_assets())
+    assets = gpd.GeoDataFrame(assets, geometry="geometry", crs="EPSG:4326")
+    return area_set, assets, report
+
+
+def check_zip(path: Path, *, max_bytes: int = MAX_UNZIPPED_BYTES) -> None:
+    """Refuse a zip that would unpack too large, or whose entries leave their folder.
+
+    Raises
+    ------
+    UploadRejected
+        With the entry and the reason.
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            total = 0
+            for info in zf.infolist():
+                name = info.filename
+                if name.startswith(("/", "\\")) or ".." in Path(name).parts or ":" in name:
+                    raise UploadRejected(f"{path.name}: entry {name!r} points outside the archive")
+                total += info.file_size
+                if info.compress_size and info.file_size / info.compress_size > MAX_ZIP_RATIO:
+                    raise UploadRejected(f"{path.name}: entry {name!r} expands "
+                                         f"{info.file_size // max(info.compress_size, 1)}x; "
+                                         "refusing a possible zip bomb")
+            if total > max_bytes:
+                raise UploadRejected(f"{path.name}: unpacks to {total / 1e6:.0f} MB, more than "
+                                     f"the {max_bytes / 1e6:.0f} MB allowed")
+    except zipfile.BadZipFile:
+        raise UploadRejected(f"{path.name}: not a valid zip archive") from None
+
+
+def read_vector(path: Path) -> gpd.GeoDataFrame:
+    """Return a GeoDataFrame from GeoJSON, GeoPackage or a zipped shapefile (checked first)."""
+    if not path.exists():
+        raise DataError(f"file not found: {path}")
+    if path.suffix.lower() == ".zip":
+        check_zip(path)
+    try:
+        return gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises several GDAL error types
+        raise DataError(f"{path.name}: cannot be read as a GeoJSON, GeoPackage or zipped "
+                        f"shapefile ({exc})") from None
+
+
+def load_boundaries(path: Path, *, id_column: str, name_column: str | None = None,
+                    crs: str | None = None, id_width: int | None = None,
+                    id_prefix: str | None = None, report: LoadReport | None = None
+                    ) -> gpd.GeoDataFrame:
+    """Return areas indexed by ``geoid`` with ``name``, ``area_km2`` and EPSG:4326 geometry.
+
+    Invalid geometries are repaired (``make_valid``) and reported; areas that cannot be
+    repaired into polygons are refused with the reason. Empty geometries are kept: the
+    people living there still count, the area is only not drawn.
+    """
+    report = report if report is not None else LoadReport()
+    gdf = read_vector(path)
+    columns = _strip_columns(gdf)
+    if id_column.strip() not in columns:
+        raise DataError(f"{path.name}: no id column {id_column!r}; columns are "
+                        f"{', '.join(map(str, columns))}")
+    gdf = gdf.rename(columns=columns)
+    if crs:
+        gdf = gdf.set_crs(crs, allow_override=True)
+    if gdf.crs is None:
+        raise DataError(f"{path.name}: the file declares no coordinate reference system; add "
+                        "its .prj file to the zip, or give the CRS (e.g. EPSG:4269) in the "
+                        "dataset description")
+    geoid = normalize_ids(gdf[id_column.strip()], id_prefix=id_prefix, id_width=id_width)
+    if geoid.isna().any():
+        raise DataError(f"{path.name}: {int(geoid.isna().sum())} areas have no id in column "
+                        f"{id_column!r}")
+    dupes = geoid[geoid.duplicated()].unique()
+    if len(dupes):
+        raise DataError(f"{path.name}: ids in {id_column!r} repeat ({', '.join(dupes[:5])}); "
+                        "each area needs its own id")
+    if name_column and name_column.strip() in gdf.columns:
+        names = gdf[name_column.strip()].astype(str)
+    else:
+        names = geoid
+    out = gpd.GeoDataFrame({"geoid": geoid.to_numpy(), "name": names.to_numpy()},
+                           geometry=gdf.geometry.to_numpy(), crs=gdf.crs)
+    out = _repair_geometries(out, path.name, report)
+    out = out.to_crs("EPSG:4326")
+    out["area_km2"] = area_km2(out.geometry).fillna(0.0)
+    empty = ~drawable(out.geometry)
+    if empty.any():
+        out.loc[empty, "geometry"] = shapely.Polygon()
+        report.notes.append(f"{path.name}: {int(empty.sum())} area(s) have no shape "
+                            f"({', '.join(out.loc[empty, 'geoid'][:3])}); kept in the tables, "
+                            "not drawn")
+    return out.set_index("geoid")
+
+
+def _repair_geometries(gdf: gpd.GeoDataFrame, file: str, report: LoadReport) -> gpd.GeoDataFrame:
+    geoms = gdf.geometry
+    bad = pd.Series(drawable(geoms), index=gdf.index) & ~geoms.is_valid
+    if not bad.any():
+        return gdf
+    reasons = shapely.is_valid_reason(geoms[bad].to_numpy())
+    fixed = shapely.make_valid(geoms[bad].to_numpy())
+    polygonal = []
+    for g in fixed:
+        parts = [p for p in shapely.get_parts(g) if p.geom_type in ("Polygon", "MultiPolygon")]
+        polygonal.append(shapely.union_all(parts) if parts else None)
+    gdf = gdf.copy()
+    refused = []
+    for idx, g, why in zip(gdf.index[bad], polygonal, reasons, strict=True):
+        if g is None or g.is_empty:
+            refused.append(f"{gdf.at[idx, 'geoid']} ({why})")
+            gdf = gdf.drop(index=idx)
+        else:
+            gdf.at[idx, "geometry"] = g
+    repaired = int(bad.sum()) - len(refused)
+    if repaired:
+        report.warnings.append(f"{file}: repaired {repaired} invalid geometr"
+                               f"{'y' if repaired == 1 else 'ies'} "
+                               f"(e.g. {reasons[0]})")
+    if refused:
+        report.warnings.append(f"{file}: refused {len(refused)} area(s) whose shape could not "
+                               f"be repaired into a polygon: {'; '.join(refused[:5])}")
+    return gdf
+
+
+def normalize_ids(values: pd.Series, *, id_prefix: str | None = None,
+                  id_width: int | None = None) -> pd.Series:
+    """Return ids as strings: prefix removed, whitespace trimmed, left-padded with zeros.
+
+    Examples
+    --------
+    >>> normalize_ids(pd.Series(["1400000US17031010100"]), id_prefix="1400000US").tolist()
+    ['17031010100']
+    >>> normalize_ids(pd.Series([6001400100]), id_width=11).tolist()
+    ['06001400100']
+    """
+    def one(v: Any) -> Any:
+        if v is None or (isinstance(v, float) and np.isnan(v)):
+            return None
+        if isinstance(v, float) and v.is_integer():
+            v = int(v)
+        s = str(v).strip()
+        if id_prefix and s.startswith(id_prefix):
+            s = s[len(id_prefix):]
+        if id_width and s.isdigit():
+            s = s.zfill(int(id_width))
+        return s or None
+
+    return values.map(one).astype(object)
+
+
+def _strip_columns(frame: pd.DataFrame) -> dict[str, str]:
+    """Map each column name to itself trimmed (headers like ``'NAME '`` are common)."""
+    return {c: c.strip() if isinstance(c, str) else c for c in frame.columns}
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """Return a table (CSV, or the attributes of a vector file) with every value as text."""
+    if not path.exists():
+        raise DataError(f"file not found: {path}")
+    try:
+        if path.suffix.lower() in (".csv", ".txt"):
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        else:
+            frame = pd.DataFrame(read_vector(path).drop(columns="geometry"))
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path.name}: cannot be read as CSV ({exc})") from None
+    return frame.rename(columns=_strip_columns(frame))
+
+
+def to_numbers(values: pd.Series, *, what: str, moe: bool = False,
+               report: LoadReport | None = None) -> pd.Series:
+    """Return values as floats with ACS sentinels and non-numbers as NaN, and say so.
+
+    A controlled-estimate code (-555555555) in a MOE column means "no sampling error"
+    and becomes 0; every other sentinel becomes NaN. Commas in numbers are accepted.
+    """
+    text = values.astype(str).str.strip().str.replace(",", "", regex=False)
+    numbers = pd.to_numeric(text, errors="coerce")
+    blank = text.isna() | text.isin(["", "nan", "NaN", "None", "NA", "null"])
+    bad_text = numbers.isna() & ~blank
+    if report is not None and bad_text.any():
+        examples = ", ".join(repr(x) for x in text[bad_text].unique()[:3])
+        report.warnings.append(f"{what}: {int(bad_text.sum())} value(s) are not numbers "
+                               f"({examples}); treated as missing")
+    for code, meaning in SENTINELS.items():
+        hit = numbers == code
+        if hit.any():
+            if moe and code == CONTROLLED_MOE:
+                numbers[hit] = 0.0
+                continue
+            numbers[hit] = np.nan
+            if report is not None:
+                report.notes.append(f"{what}: {int(hit.sum())} value(s) coded {code} "
+                                    f"({meaning}); treated as missing, not as a number")
+    negative = numbers < 0
+    if negative.any():
+        if report is not None:
+            report.warnings.append(f"{what}: {int(negative.sum())} negative value(s) such as "
+                                   f"{numbers[negative].iloc[0]:g}; treated as missing")
+        numbers[negative] = np.nan
+    return numbers.astype(float)
+
+
+def load_table(path: Path, table: Mapping[str, Any], *, area_ids: pd.Index,
+               report: LoadReport) -> tuple[pd.DataFrame, list[Variable]]:
+    """Return the tidy indicators and catalog variables that one statistics table provides."""
+    frame = read_table(path)
+    id_column = str(table.get("id", "GEOID")).strip()
+    if id_column not in frame.columns:
+        raise DataError(f"{path.name}: no id column {id_column!r}; columns are "
+                        f"{', '.join(frame.columns[:30])}")
+    ids = normalize_ids(frame[id_column], id_prefix=table.get("id_prefix"),
+                        id_width=table.get("id_width"))
+    matched = ids.isin(area_ids)
+    if not matched.any():
+        raise DataError(f"{path.name}: no id in column {id_column!r} matches an area id "
+                        f"(table ids look like {ids.dropna().iloc[:2].tolist()}, area ids like "
+                        f"{area_ids[:2].tolist()}); check the id column, its prefix and padding")
+    if (~matched).any():
+        report.notes.append(f"{path.name}: {int((~matched).sum())} row(s) have ids that are not "
+                            "areas of this dataset; ignored")
+    frame = frame.loc[matched].copy()
+    frame["_geoid"] = ids[matched]
+    if frame["_geoid"].duplicated().any():
+        dup = frame.loc[frame["_geoid"].duplicated(), "_geoid"].iloc[0]
+        raise DataError(f"{path.name}: id {dup} appears in more than one row")
+    unmatched_areas = int((~area_ids.isin(frame["_geoid"])).sum())
+    if unmatched_areas:
+        report.warnings.append(f"{path.name}: {unmatched_areas} area(s) have no row in this "
+                               "table; their figures are missing")
+    tidy_parts = []
+    variables = []
+    for spec in table.get("variables", []):
+        variable = _variable_from_spec(spec, path)
+        est_col = str(spec.get("estimate", spec.get("column", ""))).strip()
+        if est_col not in frame.columns:
+            raise DataError(f"{path.name}: no column {est_col!r} (for variable {variable.id!r}); "
+                            f"columns are {', '.join(frame.columns[:30])}")
+        est = to_numbers(frame[est_col], what=f"{path.name} column {est_col}", report=report)
+        moe_col = spec.get("moe")
+        if moe_col:
+            if moe_col not in frame.columns:
+                raise DataError(f"{path.name}: no MOE column {moe_col!r} for {variable.id!r}")
+            moe = to_numbers(frame[moe_col], what=f"{path.name} column {moe_col}", moe=True,
+                             report=report)
+        else:
+            moe = pd.Series(np.nan, index=frame.index)
+        tidy_parts.append(pd.DataFrame({"geoid": frame["_geoid"].to_numpy(),
+                                        "variable": variable.id, "estimate": est.to_numpy(),
+                                        "moe": moe.to_numpy()}))
+        variables.append(variable)
+    tidy = pd.concat(tidy_parts, ignore_index=True) if tidy_parts else pd.DataFrame(
+        columns=["geoid", "variable", "estimate", "moe"])
+    return tidy, variables
+
+
+def _variable_from_spec(spec: Mapping[str, Any], path: Path) -> Variable:
+    for key in ("id", "label", "topic"):
+        if key not in spec:
+            raise DataError(f"{path.name}: a variable in the description has no {key!r}: {spec}")
+    region, subregion = spec.get("region"), spec.get("subregion")
+    if spec["topic"] == "origin" and not spec.get("role") and region is None:
+        found = region_of_country(str(spec.get("country", spec["label"])))
+        if found is None:
+            raise DataError(f"{path.name}: variable {spec['id']!r} is an origin but its country "
+                            f"{spec['label']!r} has no known world region; give 'region'")
+        region, subregion = found
+    return Variable(id=str(spec["id"]), label=str(spec["label"]), topic=str(spec["topic"]),
+                    universe=spec.get("universe"), kind=str(spec.get("kind", "count")),
+                    role=spec.get("role"), region=region, subregion=subregion,
+                    language=spec.get("language"))
+
+
+def derive_sum(indicators: pd.DataFrame, rule: Mapping[str, Any]) -> tuple[pd.DataFrame, Variable]:
+    """Return a variable that sums others (``rule["sum"]``), its MOE by the Bureau's formula."""
+    parts = list(rule.get("sum", []))
+    have = set(indicators["variable"])
+    missing = [p for p in parts if p not in have]
+    if not parts or missing:
+        raise DataError(f"derived variable {rule.get('id')!r}: cannot sum {missing or 'nothing'}")
+    sub = indicators[indicators["variable"].isin(parts)]
+    est = sub.pivot(index="geoid", columns="variable", values="estimate")[parts]
+    moe = sub.pivot(index="geoid", columns="variable", values="moe")[parts]
+    total = est.sum(axis=1, min_count=len(parts))
+    tidy = pd.DataFrame({"geoid": est.index, "variable": str(rule["id"]),
+                         "estimate": total.to_numpy(),
+                         "moe": moe_of_sum(est.to_numpy(), moe.to_numpy())})
+    return tidy, _variable_from_spec(rule, Path("derived"))
+
+
+# ---------------------------------------------------------------- assets
+
+_LATLON = re.compile(r"^\s*\(?\s*(-?\d+(?:\.\d+)?)\s*,\s*(-?\d+(?:\.\d+)?)\s*\)?\s*$")
+
+
+def parse_latlon(text: Any) -> tuple[float, float] | None:
+    """Return ``(lat, lon)`` from text like ``"(41.69, -87.67)"``; ``None`` if it is not that.
+
+    Examples
+    --------
+    >>> parse_latlon("(41.69198346617567, -87.6739093032301)")
+    (41.69198346617567, -87.6739093032301)
+    """
+    m = _LATLON.match(str(text or ""))
+    return (float(m.group(1)), float(m.group(2))) if m else None
+
+
+def load_assets(path: Path, source: Mapping[str, Any]) -> tuple[gpd.GeoDataFrame, list[RowProblem]]:
+    """Return valid assets from one file and the rows refused, with reasons.
+
+    ``source["fields"]`` maps each asset field to a column name, ``{"value": constant}``,
+    ``{"columns": [...], "join": ", "}`` or ``{"column": c, "map": {...}, "default": v}``.
+    Coordinates come from the geometry (vector files), from ``latitude``/``longitude``
+    columns, or from one ``"(lat, lon)"`` column named by ``location``.
+    """
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt"):
+        frame = read_table(path)
+        lat, lon = _csv_coordinates(frame, source, path)
+    else:
+        gdf = read_vector(path)
+        gdf = gdf.rename(columns=_strip_columns(gdf))
+        if gdf.crs is None:
+            raise DataError(f"{path.name}: the file declares no coordinate reference system")
+        if gdf.crs.to_epsg() != 4326:
+            gdf = gdf.to_crs("EPSG:4326")
+        points = gdf.geometry
+        is_point = points.notna() & ~points.is_empty & (points.geom_type == "Point")
+        lat = pd.Series(np.where(is_point, points.y.where(is_point), np.nan), index=gdf.index)
+        lon = pd.Series(np.where(is_point, points.x.where(is_point), np.nan), index=gdf.index)
+        frame = pd.DataFrame(gdf.drop(columns="geometry"))
+    fields = dict(source.get("fields", {}))
+    records = pd.DataFrame(index=frame.index)
+    for name in ASSET_COLUMNS:
+        if name in fields:
+            records[name] = _field_values(frame, fields[name], name, path)
+    records["latitude"] = lat.to_numpy()
+    records["longitude"] = lon.to_numpy()
+    if "website" in records.columns:
+        records["website"] = records["website"].map(_website)
+    return normalize_assets(records.reset_index(drop=True), source=path.name,
+                            id_prefix=source.get("id_prefix"))
+
+
+def _csv_coordinates(frame: pd.DataFrame, source: Mapping[str, Any], path: Path
+                     ) -> tuple[pd.Series, pd.Series]:
+    location = source.get("location")
+    if location:
+        if location not in frame.columns:
+            raise DataError(f"{path.name}: no location column {location!r}")
+        pairs = frame[location].map(parse_latlon)
+        lat = pairs.map(lambda p: p[0] if p else np.nan)
+        lon = pairs.map(lambda p: p[1] if p else np.nan)
+        return lat.astype(float), lon.astype(float)
+    lat_col, lon_col = source.get("latitude", "latitude"), source.get("longitude", "longitude")
+    for col in (lat_col, lon_col):
+        if col not in frame.columns:
+            raise DataError(f"{path.name}: no {col!r} column; name the latitude and longitude "
+                            "columns, or a single '(lat, lon)' location column")
+    return (pd.to_numeric(frame[lat_col], errors="coerce"),
+            pd.to_numeric(frame[lon_col], errors="coerce"))
+
+
+def _field_values(frame: pd.DataFrame, rule: Any, name: str, path: Path) -> pd.Series:
+    def column(col: str) -> pd.Series:
+        col = col.strip()
+        if col not in frame.columns:
+            raise DataError(f"{path.name}: no column {col!r} (for asset field {name!r}); "
+                            f"columns are {', '.join(map(str, frame.columns[:30]))}")
+        return frame[col]
+
+    if isinstance(rule, str):
+        return column(rule)
+    if not isinstance(rule, Mapping):
+        raise DataError(f"{path.name}: asset field {name!r} has an unreadable rule {rule!r}")
+    if "value" in rule:
+        value = rule["value"]
+        return pd.Series([value] * len(frame), index=frame.index, dtype=object)
+    if "columns" in rule:
+        sep = rule.get("join", ", ")
+        parts = [column(c).map(lambda v: "" if v is None or v != v else str(v).strip())
+                 for c in rule["columns"]]
+        joined = parts[0]
+        for p in parts[1:]:
+            joined = joined.str.cat(p, sep=sep)
+        return joined.str.strip(sep.strip() + " ")
+    if "column" in rule:
+        values = column(rule["column"])
+        mapping = rule.get("map")
+        if mapping is None:
+            return values
+        default = rule.get("default")
+        return values.map(lambda v: mapping.get(str(v).strip(), default)
+                          if v is not None else default)
+    raise DataError(f"{path.name}: asset field {name!r} needs 'value', 'column' or 'columns'")
+
+
+def _website(value: Any) -> str:
+    if isinstance(value, Mapping):
+        value = value.get("url", "")
+    text = "" if value is None or value != value else str(value).strip()
+    if text.startswith("{"):
+        try:
+            text = str(json.loads(text).get("url", ""))
+        except (json.JSONDecodeError, AttributeError):
+            return ""
+    return text

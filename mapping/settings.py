@@ -1,0 +1,109 @@
+"""Settings: one frozen object, read once from the environment (and Streamlit secrets).
+
+Every setting has an environment variable ``NAM_<NAME>``; the app also reads the same
+names (lower case) from ``.streamlit/secrets.toml``. A bad value raises
+:class:`ConfigError` naming the setting and what it accepts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from mapping.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+LEAFLET_CDN_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
+LEAFLET_CDN_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"
+#: Where ``scripts/setup.sh`` puts the npm copy of Leaflet; Streamlit serves it at /app/static.
+LOCAL_LEAFLET_DIR = PROJECT_ROOT / "static" / "vendor" / "leaflet"
+TILE_CHOICES = ("CartoDB positron", "OpenStreetMap", "none")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings of one app process.
+
+    Parameters
+    ----------
+    data_dir
+        Where saved datasets live (``NAM_DATA_DIR``, default ``data/``).
+    shared_data_dir
+        The real reference data (``NAM_SHARED_DATA``, default ``../shared/data``); the
+        built-in Cook County and Portland datasets read from here.
+    dataset
+        Dataset shown at start (``NAM_DATASET``): ``demo``, the id of a saved or built-in
+        dataset, or a path to a dataset description (JSON).
+    max_upload_mb
+        Largest upload accepted, in MB (``NAM_MAX_UPLOAD_MB``, 1-500, default 50).
+    tiles
+        Basemap (``NAM_TILES``): one of :data:`TILE_CHOICES`.
+    leaflet
+        Where the browser loads Leaflet from (``NAM_LEAFLET``): ``auto`` (the local copy
+        when ``scripts/setup.sh`` installed it, else the CDN), ``local`` or ``cdn``.
+    """
+
+    data_dir: Path
+    shared_data_dir: Path
+    dataset: str = "demo"
+    max_upload_mb: int = 50
+    tiles: str = "CartoDB positron"
+    leaflet: str = "auto"
+
+    @property
+    def datasets_dir(self) -> Path:
+        """Folder of saved dataset descriptions (one sub-folder each)."""
+        return self.data_dir / "datasets"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        """Upload limit in bytes."""
+        return self.max_upload_mb * 1024 * 1024
+
+    def leaflet_urls(self) -> tuple[str, str]:
+        """Return the (js, css) URLs the map pages load Leaflet from."""
+        local = (LOCAL_LEAFLET_DIR / "leaflet.js").exists()
+        if self.leaflet == "local" or (self.leaflet == "auto" and local):
+            return ("/app/static/vendor/leaflet/leaflet.js",
+                    "/app/static/vendor/leaflet/leaflet.css")
+        return LEAFLET_CDN_JS, LEAFLET_CDN_CSS
+
+
+def load_settings(environ: Mapping[str, str], secrets: Mapping[str, object] | None = None
+                  ) -> Settings:
+    """Return settings from environment variables, falling back to secrets, then defaults.
+
+    Raises
+    ------
+    ConfigError
+        If a value is out of range; the message names the setting.
+    """
+    secrets = secrets or {}
+
+    def get(name: str, default: str) -> str:
+        env = environ.get(f"NAM_{name.upper()}")
+        if env is not None and env != "":
+            return env
+        value = secrets.get(name)
+        return default if value is None else str(value)
+
+    data_dir = Path(get("data_dir", str(PROJECT_ROOT / "data"))).expanduser()
+    shared = Path(get("shared_data", str(PROJECT_ROOT.parent / "shared" / "data"))).expanduser()
+    raw_mb = get("max_upload_mb", "50")
+    try:
+        max_mb = int(raw_mb)
+    except ValueError:
+        raise ConfigError(f"NAM_MAX_UPLOAD_MB must be a whole number of MB, not {raw_mb!r}") from None
+    if not 1 <= max_mb <= 500:
+        raise ConfigError(f"NAM_MAX_UPLOAD_MB must be between 1 and 500, not {max_mb}")
+    tiles = get("tiles", "CartoDB positron")
+    if tiles not in TILE_CHOICES:
+        raise ConfigError(f"NAM_TILES must be one of {', '.join(TILE_CHOICES)}, not {tiles!r}")
+    leaflet = get("leaflet", "auto")
+    if leaflet not in ("auto", "local", "cdn"):
+        raise ConfigError(f"NAM_LEAFLET must be auto, local or cdn, not {leaflet!r}")
+    if data_dir.exists() and not data_dir.is_dir():
+        raise ConfigError(f"NAM_DATA_DIR {str(data_dir)!r} is a file, not a folder")
+    return Settings(data_dir=data_dir, shared_data_dir=shared, dataset=get("dataset", "demo"),
+                    max_upload_mb=max_mb, tiles=tiles, leaflet=leaflet)
