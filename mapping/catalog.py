@@ -221,6 +221,8 @@ class Variable:
         For origins: the world region and subregion of the country.
     language
         For limited-English counts: the key of the language group.
+    country
+        For origins: the country name assets' ``communities`` tags are matched against.
     """
 
     id: str
@@ -232,6 +234,7 @@ class Variable:
     region: str | None = None
     subregion: str | None = None
     language: str | None = None
+    country: str | None = None
 
     def __post_init__(self) -> None:
         if self.topic not in TOPICS:

@@ -471,8 +471,11 @@ def _variable_from_spec(spec: Mapping[str, Any], path: Path) -> Variable:
         if key not in spec:
             raise DataError(f"{path.name}: a variable in the description has no {key!r}: {spec}")
     region, subregion = spec.get("region"), spec.get("subregion")
-    if spec["topic"] == "origin" and not spec.get("role") and region is None:
-        found = region_of_country(str(spec.get("country", spec["label"])))
+    country = spec.get("country")
+    if spec["topic"] == "origin" and not spec.get("role"):
+        country = str(country or re.sub(r"^Born in\s+", "", str(spec["label"])))
+    if country and region is None:
+        found = region_of_country(country)
         if found is None:
             raise DataError(f"{path.name}: variable {spec['id']!r} is an origin but its country "
                             f"{spec['label']!r} has no known world region; give 'region'")
@@ -480,7 +483,7 @@ def _variable_from_spec(spec: Mapping[str, Any], path: Path) -> Variable:
     return Variable(id=str(spec["id"]), label=str(spec["label"]), topic=str(spec["topic"]),
                     universe=spec.get("universe"), kind=str(spec.get("kind", "count")),
                     role=spec.get("role"), region=region, subregion=subregion,
-                    language=spec.get("language"))
+                    language=spec.get("language"), country=country)
 
 
 def derive_sum(indicators: pd.DataFrame, rule: Mapping[str, Any]) -> tuple[pd.DataFrame, Variable]:

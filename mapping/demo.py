@@ -153,7 +153,8 @@ def _catalog() -> Catalog:
     for o in _ORIGINS:
         region, subregion = region_of_country(o.country) or ("", "")
         vs.append(Variable(f"origin_{o.country.lower().replace(' ', '_')}", f"Born in {o.country}",
-                           "origin", universe="pop_total", region=region, subregion=subregion))
+                           "origin", universe="pop_total", region=region, subregion=subregion,
+                           country=o.country))
     vs.append(Variable("lep_total", "Speak English less than 'very well' (all languages)",
                        "language", universe="pop_5plus", role="lep_total"))
     for key in _LANGUAGE_KEYS:

@@ -18,7 +18,7 @@ LEAFLET_CDN_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
 LEAFLET_CDN_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"
 #: Where ``scripts/setup.sh`` puts the npm copy of Leaflet; Streamlit serves it at /app/static.
 LOCAL_LEAFLET_DIR = PROJECT_ROOT / "static" / "vendor" / "leaflet"
-TILE_CHOICES = ("CartoDB positron", "OpenStreetMap", "none")
+TILE_CHOICES = ("OpenStreetMap", "none")
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class Settings:
     shared_data_dir: Path
     dataset: str = "demo"
     max_upload_mb: int = 50
-    tiles: str = "CartoDB positron"
+    tiles: str = "OpenStreetMap"
     leaflet: str = "auto"
 
     @property
@@ -97,7 +97,7 @@ def load_settings(environ: Mapping[str, str], secrets: Mapping[str, object] | No
         raise ConfigError(f"NAM_MAX_UPLOAD_MB must be a whole number of MB, not {raw_mb!r}") from None
     if not 1 <= max_mb <= 500:
         raise ConfigError(f"NAM_MAX_UPLOAD_MB must be between 1 and 500, not {max_mb}")
-    tiles = get("tiles", "CartoDB positron")
+    tiles = get("tiles", "OpenStreetMap")
     if tiles not in TILE_CHOICES:
         raise ConfigError(f"NAM_TILES must be one of {', '.join(TILE_CHOICES)}, not {tiles!r}")
     leaflet = get("leaflet", "auto")

@@ -1,0 +1,265 @@
+"""Filters and the measure they select: pure functions from (areas, filters) to values.
+
+Filters drive both layers. Picking a language colours the areas by the people who speak
+it at home and speak English less than "very well", and keeps only assets that serve in
+it; picking origins colours by the people born there and keeps assets that serve those
+communities. Languages take precedence over origins for the colouring (a map shows one
+measure); both narrow the assets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from mapping.areas import AreaSet
+from mapping.assets import serves_communities, serves_languages
+from mapping.catalog import Catalog, Variable, language_group
+from mapping.errors import DataError
+from mapping.moe import coefficient_of_variation, moe_of_proportion, moe_of_sum, reliability_of_cv
+
+MEASURES: dict[str, str] = {
+    "count": "Number of people",
+    "share": "Share of the universe (%)",
+    "density": "People per km²",
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the user asked to see. Every field is plain data (a shareable link holds it).
+
+    Parameters
+    ----------
+    origins
+        Ids of country-of-birth variables.
+    regions
+        World regions; each stands for all its countries in the dataset.
+    languages
+        Language group keys (``"spanish"``...).
+    categories, services
+        Asset category keys and service tags; empty means all.
+    indicator
+        Variable shown when no language or origin is chosen (``None``: the default).
+    measure
+        ``"count"``, ``"share"`` or ``"density"``.
+    """
+
+    origins: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+    indicator: str | None = None
+    measure: str = "count"
+
+
+def clean_filters(filters: Filters, catalog: Catalog, *, services: tuple[str, ...] = ()
+                  ) -> tuple[Filters, list[str]]:
+    """Return the filters with values this dataset does not have removed, and what was removed.
+
+    A shared link made on another dataset, or an old link, must open on what is there
+    instead of failing.
+    """
+    dropped: list[str] = []
+    origin_ids = {v.id for v in catalog.origins()}
+    regions = set(catalog.origins_by_region())
+    languages = {v.language for v in catalog.lep_variables()}
+
+    def keep(values: tuple[str, ...], allowed: set[str] | set[str | None], what: str
+             ) -> tuple[str, ...]:
+        kept = tuple(v for v in values if v in allowed)
+        dropped.extend(f"{what} {v!r}" for v in values if v not in allowed)
+        return kept
+
+    from mapping.assets import CATEGORY_KEYS
+
+    indicator = filters.indicator
+    if indicator is not None and indicator not in catalog:
+        dropped.append(f"indicator {indicator!r}")
+        indicator = None
+    measure = filters.measure if filters.measure in MEASURES else "count"
+    if measure != filters.measure:
+        dropped.append(f"measure {filters.measure!r}")
+    cleaned = replace(
+        filters,
+        origins=keep(filters.origins, origin_ids, "origin"),
+        regions=keep(filters.regions, regions, "region"),
+        languages=keep(filters.languages, languages, "language"),
+        categories=keep(filters.categories, set(CATEGORY_KEYS), "category"),
+        services=keep(filters.services, set(services), "service") if services else filters.services,
+        indicator=indicator,
+        measure=measure,
+    )
+    return cleaned, dropped
+
+
+def selected_origins(catalog: Catalog, filters: Filters) -> tuple[Variable, ...]:
+    """Return the origin variables chosen directly or through a whole region."""
+    by_region = catalog.origins_by_region()
+    chosen = dict.fromkeys(filters.origins)
+    for region in filters.regions:
+        chosen.update(dict.fromkeys(v.id for v in by_region.get(region, ())))
+    return tuple(catalog.get(i) for i in chosen)
+
+
+def default_indicator(catalog: Catalog) -> Variable:
+    """Return the variable a map shows before anything is chosen: foreign-born if present."""
+    for role in ("foreign_born", "lep_total"):
+        found = catalog.by_role(role)
+        if found is not None:
+            return found
+    for v in catalog:
+        if v.kind == "count" and v.role is None:
+            return v
+    return next(iter(catalog))
+
+
+@dataclass(frozen=True, eq=False)
+class MeasureResult:
+    """The values a map colours areas by, with their margins and reliability.
+
+    ``values`` is indexed by ``geoid`` (areas order) with columns ``estimate``, ``moe``
+    (of the count), ``value``, ``value_moe`` (of what is shown), ``cv`` and
+    ``reliability`` (a :class:`~mapping.moe.Reliability` code).
+    """
+
+    label: str
+    kind: str  # count, share, density or median
+    universe_label: str | None
+    values: pd.DataFrame
+    variables: tuple[str, ...]
+    note: str = ""
+
+    @property
+    def unit(self) -> str:
+        """How a value reads: people, per cent of the universe, per km², or as published."""
+        return {"count": "people", "share": f"% of {self.universe_label or 'universe'}",
+                "density": "people per km²", "median": ""}[self.kind]
+
+    @property
+    def has_moe(self) -> bool:
+        """True when the source publishes margins of error for this measure."""
+        return bool(self.values["value_moe"].notna().any())
+
+
+def measure_variables(catalog: Catalog, filters: Filters) -> tuple[tuple[Variable, ...], str]:
+    """Return the variables the filters select and a label for their sum."""
+    if filters.languages:
+        variables = tuple(catalog.lep_variable(k) for k in filters.languages)
+        names = ", ".join(language_group(k).label for k in filters.languages)
+        return variables, f"Speak {names} at home and English less than 'very well'"
+    origins = selected_origins(catalog, filters)
+    if origins:
+        if filters.regions and not filters.origins and len(filters.regions) <= 2:
+            where = " and ".join(filters.regions)
+            return origins, f"Born in {where} ({len(origins)} countries in this dataset)"
+        names = ", ".join(v.country or v.label for v in origins[:4])
+        more = f" and {len(origins) - 4} more" if len(origins) > 4 else ""
+        return origins, f"Born in {names}{more}"
+    variable = catalog.get(filters.indicator) if filters.indicator else default_indicator(catalog)
+    return (variable,), variable.label
+
+
+def compute_measure(area_set: AreaSet, filters: Filters) -> MeasureResult:
+    """Return the measure the filters select, per area, with MOE and reliability.
+
+    Several variables are summed with the MOE of a sum; a share uses the proportion
+    formula against the variables' common universe; a density divides by land area.
+    """
+    catalog = area_set.catalog
+    variables, label = measure_variables(catalog, filters)
+    ids = [v.id for v in variables]
+    est_frame = area_set.estimates[ids]
+    moe_frame = area_set.moes[ids]
+    if len(ids) == 1:
+        estimate = est_frame[ids[0]].to_numpy()
+        moe = moe_frame[ids[0]].to_numpy()
+    else:
+        estimate = est_frame.sum(axis=1, min_count=len(ids)).to_numpy()
+        moe = moe_of_sum(est_frame.to_numpy(), moe_frame.to_numpy())
+    kinds = {v.kind for v in variables}
+    universes = {v.universe for v in variables}
+    universe = catalog.get(universes.pop()) if len(universes) == 1 and None not in universes \
+        else None
+    kind = filters.measure
+    note = ""
+    if kinds == {"median"}:
+        kind = "median"
+    elif kind == "share" and universe is None:
+        kind, note = "count", "A share is not available for this measure; showing counts."
+    if kind == "share" and universe is not None:
+        den = area_set.estimates[universe.id].to_numpy()
+        den_moe = area_set.moes[universe.id].to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = np.where(den > 0, estimate / den, np.nan)
+        value_moe = moe_of_proportion(estimate, den, moe, den_moe)
+        value, value_moe = value * 100, value_moe * 100
+    elif kind == "density":
+        km2 = area_set.areas["area_km2"].to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = np.where(km2 > 0, estimate / km2, np.nan)
+            value_moe = np.where(km2 > 0, moe / km2, np.nan)
+    else:
+        value, value_moe = estimate.astype(float), moe.astype(float)
+    cv = coefficient_of_variation(value, value_moe)
+    values = pd.DataFrame({"estimate": estimate, "moe": moe, "value": value,
+                           "value_moe": value_moe, "cv": cv,
+                           "reliability": reliability_of_cv(cv)}, index=area_set.areas.index)
+    return MeasureResult(label=label, kind=kind,
+                         universe_label=universe.label if universe is not None else None,
+                         values=values, variables=tuple(ids), note=note)
+
+
+def filter_assets(assets: gpd.GeoDataFrame, filters: Filters, catalog: Catalog) -> gpd.GeoDataFrame:
+    """Return the assets that match every filter (inactive assets are never shown)."""
+    if assets.empty:
+        return assets
+    mask = np.array(assets["status"] != "inactive", dtype=bool)
+    if filters.categories:
+        mask = mask & assets["category"].isin(filters.categories).to_numpy()
+    if filters.services:
+        wanted = set(filters.services)
+        mask = mask & np.array([bool(wanted.intersection(s)) for s in assets["services"]], dtype=bool)
+    if filters.languages:
+        mask = mask & serves_languages(assets, filters.languages)
+    origins = selected_origins(catalog, filters)
+    if origins:
+        mask = mask & serves_communities(assets, [v.country or v.label for v in origins])
+    return assets.loc[mask]
+
+
+def service_tags(assets: pd.DataFrame) -> tuple[str, ...]:
+    """Return every service tag used by the assets, most common first."""
+    counts: dict[str, int] = {}
+    for tags in assets["services"]:
+        for t in tags:
+            counts[t] = counts.get(t, 0) + 1
+    return tuple(sorted(counts, key=lambda t: (-counts[t], t.lower())))
+
+
+def format_value(value: float, kind: str) -> str:
+    """Return a value as a person reads it: ``1,234``, ``12.3%``, ``45.6 /km²``.
+
+    Examples
+    --------
+    >>> format_value(1234.4, "count"), format_value(12.345, "share"), format_value(float("nan"), "count")
+    ('1,234', '12.3%', 'no data')
+    """
+    if value is None or not np.isfinite(value):
+        return "no data"
+    if kind == "share":
+        return f"{value:.1f}%"
+    if kind == "density":
+        return f"{value:,.1f} /km²"
+    return f"{value:,.0f}"
+
+
+def require_variable(catalog: Catalog, variable_id: str) -> Variable:
+    """Return a variable or raise :class:`DataError` naming it (for links and forms)."""
+    if variable_id not in catalog:
+        raise DataError(f"this dataset has no variable {variable_id!r}")
+    return catalog.get(variable_id)

@@ -1,0 +1,405 @@
+"""Folium map builders: a fast choropleth of areas, a batched layer of assets, a legend.
+
+The payload is the performance. Geometry is prepared once per dataset
+(:func:`prepare_areas`: coverage-preserving simplification, coordinates rounded to 1e-5,
+GeoJSON text cached per area); each rerun only adds a few short properties per area and
+a compact array of asset points. Styling and tooltips are JavaScript functions that read
+those properties, so Python never loops over styles. Everything from data is escaped by
+:mod:`mapping.escape` before it reaches the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import folium
+import geopandas as gpd
+import mapclassify
+import numpy as np
+import shapely
+from branca.element import MacroElement
+from folium.map import Layer
+from jinja2 import Template
+
+from mapping.areas import AreaSet, drawable
+from mapping.assets import CATEGORIES, display_points
+from mapping.escape import html_text, js_json, js_string
+from mapping.filters import MeasureResult, format_value
+from mapping.moe import RELIABILITY_BY_CODE, Reliability
+
+#: ColorBrewer YlGnBu, by number of classes.
+PALETTES: dict[int, tuple[str, ...]] = {
+    1: ("#41b6c4",),
+    2: ("#a1dab4", "#225ea8"),
+    3: ("#edf8b1", "#7fcdbb", "#2c7fb8"),
+    4: ("#ffffcc", "#a1dab4", "#41b6c4", "#225ea8"),
+    5: ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"),
+    6: ("#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494"),
+    7: ("#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#0c2c84"),
+}
+NO_DATA_COLOR = "#d9d9d9"
+COORDINATE_DECIMALS = 5  # about 1 m
+
+
+@dataclass(frozen=True, eq=False)
+class PreparedAreas:
+    """Per-dataset map geometry, computed once and reused by every rerun.
+
+    ``geometry_codes[i]`` is the simplified geometry of ``geoids[i]`` as delta-encoded
+    integer coordinates (see :func:`encode_geometry`); areas with no shape are left out
+    (they still count in tables).
+    """
+
+    geoids: tuple[str, ...]
+    geometry_codes: tuple[str, ...]
+    names_html: tuple[str, ...]
+    bounds: tuple[tuple[float, float], tuple[float, float]]  # ((south, west), (north, east))
+    tolerance: float
+
+
+def simplify_tolerance(areas: gpd.GeoDataFrame) -> float:
+    """Return a simplification tolerance in degrees suited to the areas' sizes.
+
+    About 2% of the side of a median area, between 0.00005 (5 m) and 0.002 degrees:
+    invisible at the zoom a person views such an area, large for the payload.
+    """
+    # Degrees on purpose: the tolerance is applied to longitude/latitude coordinates.
+    sizes = np.sqrt(shapely.area(areas.geometry[drawable(areas.geometry)].to_numpy()))
+    if sizes.size == 0:
+        return 0.0001
+    return float(np.clip(np.median(sizes) * 0.02, 0.00005, 0.002))
+
+
+def prepare_areas(area_set: AreaSet, *, tolerance: float | None = None) -> PreparedAreas:
+    """Return map-ready geometry for an area set (cache the result per dataset).
+
+    Uses :func:`shapely.coverage_simplify`, which simplifies the shared edges once so the
+    coverage keeps no gaps or overlaps (simplifying each polygon alone opens slivers).
+    """
+    areas = area_set.areas
+    mask = drawable(areas.geometry)
+    shown = areas.loc[mask]
+    tol = simplify_tolerance(shown) if tolerance is None else tolerance
+    geoms = shown.geometry.to_numpy()
+    try:
+        simplified = shapely.coverage_simplify(geoms, tol)
+    except shapely.errors.GEOSException:
+        # Not a valid coverage (overlapping input): fall back to topology-preserving simplify.
+        simplified = shapely.simplify(geoms, tol, preserve_topology=True)
+    simplified = np.where(shapely.is_empty(simplified), geoms, simplified)
+    codes = tuple(encode_geometry(g) for g in simplified)
+    names = _short_names(shown["name"].astype(str).tolist())
+    west, south, east, north = shown.total_bounds
+    return PreparedAreas(geoids=tuple(shown.index), geometry_codes=codes,
+                         names_html=tuple(html_text(n) for n in names),
+                         bounds=((float(south), float(west)), (float(north), float(east))),
+                         tolerance=tol)
+
+
+def encode_geometry(geometry: shapely.Geometry) -> str:
+    """Return a (multi)polygon as compact JSON: rings of delta-encoded integer coordinates.
+
+    Coordinates are rounded to :data:`COORDINATE_DECIMALS` and scaled to integers; each
+    ring is ``[x0, y0, dx1, dy1, ...]``; the geometry is a list of polygons, each a list
+    of rings. Neighbouring vertices differ by a few metres, so most numbers have two or
+    three digits: about half the text of GeoJSON. ``decodeGeometry`` in the map's
+    JavaScript turns it back into GeoJSON.
+
+    Examples
+    --------
+    >>> encode_geometry(shapely.box(0, 0, 0.00002, 0.00001))
+    '[[[2,0,0,1,-2,0,0,-1,2,0]]]'
+    """
+    scale = 10**COORDINATE_DECIMALS
+    polygons = shapely.get_parts(geometry)
+    out = []
+    for poly in polygons:
+        rings = [poly.exterior, *poly.interiors]
+        encoded = []
+        for ring in rings:
+            xy = np.rint(np.asarray(ring.coords)[:, :2] * scale).astype(np.int64)
+            deltas = np.vstack([xy[:1], np.diff(xy, axis=0)])
+            keep = np.any(deltas != 0, axis=1)
+            keep[0] = True
+            encoded.append(",".join(map(str, deltas[keep].ravel().tolist())))
+        out.append("[" + ",".join(f"[{r}]" for r in encoded) + "]")
+    return "[" + ",".join(out) + "]"
+
+
+def _short_names(names: list[str]) -> list[str]:
+    """Drop a suffix every name shares (", Cook County, Illinois") to keep tooltips short."""
+    if len(names) < 2:
+        return names
+    tails = {n.split(",", 1)[1] if "," in n else None for n in names}
+    if len(tails) == 1 and None not in tails:
+        return [n.split(",", 1)[0] for n in names]
+    return names
+
+
+@dataclass(frozen=True)
+class Classes:
+    """Class breaks of a choropleth: upper bounds and the class index of each value (-1: none)."""
+
+    upper_bounds: tuple[float, ...]
+    index: np.ndarray
+    minimum: float
+
+    @property
+    def colors(self) -> tuple[str, ...]:
+        """The colour of each class."""
+        return PALETTES[max(1, len(self.upper_bounds))]
+
+
+def classify(values: np.ndarray, *, k: int = 5) -> Classes:
+    """Return quantile classes of the finite values (at most ``k``; fewer if few distinct)."""
+    v = np.asarray(values, dtype=float)
+    finite = np.isfinite(v)
+    index = np.full(v.shape, -1, dtype=int)
+    if not finite.any():
+        return Classes((), index, float("nan"))
+    distinct = np.unique(v[finite])
+    k = int(min(k, len(distinct), max(PALETTES)))
+    if k <= 1:
+        index[finite] = 0
+        return Classes((float(distinct[-1]),), index, float(distinct[0]))
+    scheme = mapclassify.Quantiles(v[finite], k=k)
+    bins = tuple(float(b) for b in np.unique(scheme.bins))
+    index[finite] = np.searchsorted(np.asarray(bins), v[finite], side="left")
+    return Classes(bins, np.minimum(index, len(bins) - 1), float(distinct[0]))
+
+
+class FastMap(folium.Map):
+    """A folium map that loads only Leaflet itself (from a local copy or a pinned CDN URL).
+
+    Folium's default page also pulls jQuery, Bootstrap, Font Awesome and marker plugins
+    that these maps never use.
+    """
+
+    def __init__(self, *, leaflet_js: str, leaflet_css: str, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.default_js = [("leaflet", leaflet_js)]
+        self.default_css = [("leaflet_css", leaflet_css)]
+
+
+class _ScriptLayer(Layer):
+    """A layer whose JavaScript is prepared in Python (already escaped) and inserted as is."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = {{ this.js }};
+{% if this.show %}{{ this.get_name() }}.addTo({{ this._parent.get_name() }});{% endif %}
+{% endmacro %}
+""")
+
+    def __init__(self, js: str, *, name: str, show: bool = True) -> None:
+        super().__init__(name=name, overlay=True, control=True, show=show)
+        self._name = "ScriptLayer"
+        self.js = js
+
+
+class _Legend(MacroElement):
+    _template = Template("""
+{% macro script(this, kwargs) %}
+(function(){
+  var legend = L.control({position: 'bottomright'});
+  legend.onAdd = function() {
+    var div = L.DomUtil.create('div', 'nam-legend');
+    div.innerHTML = {{ this.html_js }};
+    L.DomEvent.disableClickPropagation(div);
+    L.DomEvent.disableScrollPropagation(div);
+    return div;
+  };
+  legend.addTo({{ this._parent.get_name() }});
+})();
+{% endmacro %}
+""")
+
+    def __init__(self, legend_html: str) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.html_js = js_string(legend_html)
+
+
+_AREA_JS = """(function(){
+  var colors = %(colors)s, noData = %(no_data)s, label = %(label)s;
+  var rel = %(reliability)s, selected = null, scale = %(scale)s;
+  function decodeGeometry(polys) {
+    return {type: 'MultiPolygon', coordinates: polys.map(function(rings) {
+      return rings.map(function(r) {
+        var out = [], x = 0, y = 0;
+        for (var i = 0; i < r.length; i += 2) { x += r[i]; y += r[i + 1]; out.push([x / scale, y / scale]); }
+        return out;
+      });
+    })};
+  }
+  var data = %(data)s;
+  var features = data.map(function(d) {
+    return {type: 'Feature', geometry: decodeGeometry(d[0]), properties: d[1]};
+  });
+  function style(f) {
+    var p = f.properties;
+    var s = {weight: 0.5, color: '#ffffff', opacity: 0.9, fillOpacity: 0.75,
+             fillColor: p.k < 0 ? noData : colors[p.k]};
+    if (p.r === 2) { s.color = '#3b3b3b'; s.weight = 1.4; s.dashArray = '3 3'; s.fillOpacity = 0.3; }
+    return s;
+  }
+  var layer = L.geoJson({type: 'FeatureCollection', features: features}, {
+    style: style,
+    onEachFeature: function(f, l) {
+      l.bindTooltip(function() {
+        var p = f.properties;
+        return '<b>' + p.n + '</b><br>' + label + ': <b>' + p.v + '</b>' +
+          (p.m ? ' &plusmn; ' + p.m : '') + '<br><i>' + rel[p.r] + '</i>';
+      }, {sticky: true});
+      l.on('click', function() {
+        if (selected) { layer.resetStyle(selected); }
+        selected = l; l.setStyle({color: '#d7301f', weight: 3, dashArray: null});
+        l.bringToFront();
+      });
+    }
+  });
+  return layer;
+})()"""
+
+_ASSET_JS = """(function(){
+  var cats = %(categories)s, pts = %(points)s;
+  var group = L.featureGroup();
+  for (var i = 0; i < pts.length; i++) {
+    var p = pts[i], c = cats[p[2]];
+    var m = L.circleMarker([p[0], p[1]], {radius: 5, color: '#1b1b1b', weight: 1,
+                                          fillColor: c[1], fillOpacity: 0.95});
+    m.feature = {type: 'Feature', properties: {a: p[3]}, geometry: null};
+    m.bindTooltip('<b>' + p[4] + '</b><br>' + c[0] +
+                  (p[5] ? '<br><i>approximate location (sensitive site)</i>' : ''));
+    group.addLayer(m);
+  }
+  return group;
+})()"""
+
+
+def area_features_json(prepared: PreparedAreas, measure: MeasureResult, classes: Classes) -> str:
+    """Return the areas as a JSON array of ``[encoded geometry, properties]`` (text).
+
+    Properties: ``g`` geoid, ``n`` name (escaped), ``v`` value and ``m`` margin as text,
+    ``k`` class index (-1 no data), ``r`` reliability code.
+    """
+    values = measure.values.loc[list(prepared.geoids)]
+    class_index = classes.index
+    position = {g: i for i, g in enumerate(measure.values.index)}
+    parts = []
+    for i, gid in enumerate(prepared.geoids):
+        row = values.iloc[i]
+        k = int(class_index[position[gid]])
+        moe_text = ("" if not np.isfinite(row["value_moe"])
+                    else format_value(row["value_moe"], measure.kind))
+        props = {"g": gid, "n": prepared.names_html[i],
+                 "v": html_text(format_value(row["value"], measure.kind)),
+                 "m": html_text(moe_text), "k": k, "r": int(row["reliability"])}
+        parts.append(f"[{prepared.geometry_codes[i]},{js_json(props)}]")
+    return "[" + ",".join(parts) + "]"
+
+
+def asset_points_json(assets: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> str:
+    """Return assets as a compact JSON array ``[lat, lon, category, id, name, approx]``.
+
+    Sensitive sites are placed at their area's centre (see
+    :func:`mapping.assets.display_points`) and flagged so the tooltip says so.
+    """
+    if assets.empty:
+        return "[]"
+    points = display_points(assets, areas)
+    cat_index = {c.key: i for i, c in enumerate(CATEGORIES)}
+    rows = [[round(p.y, COORDINATE_DECIMALS), round(p.x, COORDINATE_DECIMALS),
+             cat_index[cat], str(aid), html_text(name), 1 if vis == "sensitive" else 0]
+            for p, cat, aid, name, vis in zip(points, assets["category"], assets["asset_id"],
+                                               assets["name"], assets["visibility"], strict=True)]
+    return js_json(rows)
+
+
+def legend_html(measure: MeasureResult, classes: Classes, *, source: str, year: str,
+                synthetic: bool, asset_counts: Sequence[tuple[str, int]] = ()) -> str:
+    """Return the legend's markup: what is shown, the classes, reliability, source and year.
+
+    Every piece of text is escaped here; the result is markup (hence ``_html``).
+    """
+    rows = []
+    lower = classes.minimum
+    for color, upper in zip(classes.colors, classes.upper_bounds, strict=False):
+        text = f"{format_value(lower, measure.kind)} – {format_value(upper, measure.kind)}"
+        rows.append(f'<div><span class="sw" style="background:{color}"></span>{html_text(text)}'
+                    "</div>")
+        lower = upper
+    rows.append(f'<div><span class="sw" style="background:{NO_DATA_COLOR}"></span>no data</div>')
+    if measure.has_moe:
+        rows.append('<div><span class="sw unrel"></span>unreliable estimate (CV &gt; 40%): '
+                    "dashed, faded</div>")
+    else:
+        rows.append("<div><i>No margins of error in this source: reliability unknown.</i></div>")
+    unit = f" ({html_text(measure.unit)})" if measure.unit else ""
+    parts = []
+    if synthetic:
+        parts.append('<div class="synthetic">SYNTHETIC DEMO DATA - not real people</div>')
+    parts.append(f"<b>{html_text(measure.label)}</b>{unit}")
+    parts.extend(rows)
+    if asset_counts:
+        colors = {c.label: c.color for c in CATEGORIES}
+        parts.append("<b>Community assets</b>")
+        for label, count in asset_counts:
+            parts.append(f'<div><span class="dot" style="background:{colors.get(label, "#999")}">'
+                         f"</span>{html_text(label)} ({count:,})</div>")
+    parts.append(f'<div class="src">Source: {html_text(source)}'
+                 f"{', ' + html_text(year) if year else ''}</div>")
+    style = ("<style>.nam-legend{background:rgba(255,255,255,.93);padding:6px 8px;font:12px/1.35 "
+             "sans-serif;max-height:48vh;max-width:280px;overflow:auto;border-radius:4px;"
+             "box-shadow:0 0 4px rgba(0,0,0,.3)}.nam-legend .sw{display:inline-block;width:14px;"
+             "height:11px;margin-right:5px;border:1px solid #999;vertical-align:middle}"
+             ".nam-legend .unrel{border:1.5px dashed #3b3b3b;background:#eee}"
+             ".nam-legend .dot{display:inline-block;width:10px;height:10px;border-radius:50%;"
+             "margin-right:5px;border:1px solid #1b1b1b;vertical-align:middle}"
+             ".nam-legend .src{margin-top:4px;color:#555;font-size:11px}"
+             ".nam-legend .synthetic{background:#b30000;color:#fff;font-weight:bold;"
+             "padding:2px 4px;margin-bottom:4px}</style>")
+    return style + "".join(parts)
+
+
+def build_map(prepared: PreparedAreas, area_set: AreaSet, measure: MeasureResult,
+              assets: gpd.GeoDataFrame, *, leaflet_js: str, leaflet_css: str,
+              tiles: str = "OpenStreetMap", classes: int = 5) -> folium.Map:
+    """Return the dashboard map: choropleth of ``measure``, asset points, legend.
+
+    Build a new map on every rerun (cheap: the geometry text is cached in ``prepared``);
+    never cache the map object across browser sessions.
+    """
+    m = FastMap(leaflet_js=leaflet_js, leaflet_css=leaflet_css, tiles=None,
+                prefer_canvas=True, control_scale=True)
+    if tiles != "none":
+        folium.TileLayer(tiles, name="Basemap").add_to(m)
+    m.fit_bounds([list(prepared.bounds[0]), list(prepared.bounds[1])])
+    breaks = classify(measure.values["value"].to_numpy(), k=classes)
+    area_js = _AREA_JS % {
+        "colors": js_json(list(breaks.colors)),
+        "no_data": js_string(NO_DATA_COLOR),
+        "label": js_string(html_text(measure.label)),
+        "reliability": js_json([RELIABILITY_BY_CODE[i].value for i in range(4)]),
+        "data": area_features_json(prepared, measure, breaks),
+        "scale": str(10**COORDINATE_DECIMALS),
+    }
+    _ScriptLayer(area_js, name=f"Areas: {measure.label}"[:80]).add_to(m)
+    counts: list[tuple[str, int]] = []
+    if not assets.empty:
+        cat_js = js_json([[html_text(c.label), c.color] for c in CATEGORIES])
+        _ScriptLayer(_ASSET_JS % {"categories": cat_js,
+                                  "points": asset_points_json(assets, area_set.areas)},
+                     name=f"Community assets ({len(assets):,})").add_to(m)
+        tally = assets["category"].value_counts()
+        counts = [(c.label, int(tally[c.key])) for c in CATEGORIES if c.key in tally.index]
+    _Legend(legend_html(measure, breaks, source=area_set.source, year=area_set.year,
+                        synthetic=area_set.synthetic, asset_counts=counts)).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    return m
+
+
+def reliability_label(code: int) -> str:
+    """Return the words for a reliability code."""
+    return RELIABILITY_BY_CODE.get(int(code), Reliability.UNKNOWN).value
