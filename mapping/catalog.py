@@ -155,7 +155,8 @@ _REGION_TABLE = """
 Europe|Northern Europe|Denmark,Ireland,Norway,Sweden,United Kingdom,England,Scotland,Lithuania,Latvia,Estonia,Finland
 Europe|Western Europe|Austria,Belgium,France,Germany,Netherlands,Switzerland
 Europe|Southern Europe|Greece,Italy,Portugal,Azores Islands,Spain
-Europe|Eastern Europe|Albania,Belarus,Bosnia and Herzegovina,Bulgaria,Croatia,Czechoslovakia,Czech Republic,Hungary,Kosovo,Moldova,North Macedonia,Poland,Romania,Russia,Serbia,Ukraine
+Europe|Eastern Europe|Albania,Belarus,Bosnia and Herzegovina,Bulgaria,Croatia,Czechoslovakia,Czech Republic
+Europe|Eastern Europe|Hungary,Kosovo,Moldova,North Macedonia,Poland,Romania,Russia,Serbia,Ukraine
 Asia|Eastern Asia|China,Hong Kong,Taiwan,Japan,Korea,South Korea,Mongolia
 Asia|South Central Asia|Afghanistan,Bangladesh,Bhutan,India,Iran,Kazakhstan,Nepal,Pakistan,Sri Lanka,Uzbekistan
 Asia|South Eastern Asia|Burma,Myanmar,Cambodia,Indonesia,Laos,Malaysia,Philippines,Singapore,Thailand,Vietnam

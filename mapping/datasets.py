@@ -286,10 +286,8 @@ def load_boundaries(path: Path, *, id_column: str, name_column: str | None = Non
     if len(dupes):
         raise DataError(f"{path.name}: ids in {id_column!r} repeat ({', '.join(dupes[:5])}); "
                         "each area needs its own id")
-    if name_column and name_column.strip() in gdf.columns:
-        names = gdf[name_column.strip()].astype(str)
-    else:
-        names = geoid
+    has_names = bool(name_column) and str(name_column).strip() in gdf.columns
+    names = gdf[str(name_column).strip()].astype(str) if has_names else geoid
     out = gpd.GeoDataFrame({"geoid": geoid.to_numpy(), "name": names.to_numpy()},
                            geometry=gdf.geometry.to_numpy(), crs=gdf.crs)
     out = _repair_geometries(out, path.name, report)

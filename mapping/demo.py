@@ -19,7 +19,7 @@ import pandas as pd
 import shapely
 
 from mapping.areas import AreaSet, area_km2
-from mapping.assets import CATEGORIES, normalize_assets
+from mapping.assets import normalize_assets
 from mapping.catalog import Catalog, Variable, language_group, region_of_country
 
 SEED = 20240611
@@ -195,7 +195,6 @@ def _statistics(rng: np.random.Generator, tracts: gpd.GeoDataFrame,
     est["pop_5plus"] = np.round(pop * rng.uniform(0.92, 0.96, n))
     lep = dict.fromkeys(_LANGUAGE_KEYS, np.zeros(n))
     fb = np.zeros(n)
-    minx, miny, maxx, maxy = outline.bounds
     for o in _ORIGINS:
         # Each community has one to three neighbourhoods where its share is high.
         k = int(rng.integers(1, 4))

@@ -80,3 +80,19 @@ def safe_url(value: Any) -> str:
     if text.lower().startswith("www."):
         return "https://" + text
     return ""
+
+
+_MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()<>#+-.!|~$:"})
+
+
+def markdown_text(value: Any) -> str:
+    r"""Return ``value`` as Markdown that renders as the literal text (no links, images, HTML).
+
+    Examples
+    --------
+    >>> markdown_text("a*b")
+    'a\\*b'
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value).translate(_MARKDOWN_SPECIAL)

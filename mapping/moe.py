@@ -15,7 +15,7 @@ Bureau's *Understanding and Using ACS Data* (2020), chapter 8:
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 import numpy as np
 import pandas as pd
@@ -25,7 +25,7 @@ RELIABLE_MAX_CV = 0.12
 CAUTION_MAX_CV = 0.40
 
 
-class Reliability(str, Enum):
+class Reliability(StrEnum):
     """Reliability class of an estimate, from its coefficient of variation."""
 
     RELIABLE = "reliable"

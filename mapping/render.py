@@ -344,14 +344,16 @@ def legend_html(measure: MeasureResult, classes: Classes, *, source: str, year: 
     parts.extend(rows)
     if asset_counts:
         colors = {c.label: c.color for c in CATEGORIES}
-        parts.append("<b>Community assets</b>")
+        total = sum(count for _, count in asset_counts)
+        parts.append(f"<details><summary><b>Community assets ({total:,})</b></summary>")
         for label, count in asset_counts:
             parts.append(f'<div><span class="dot" style="background:{colors.get(label, "#999")}">'
                          f"</span>{html_text(label)} ({count:,})</div>")
+        parts.append("</details>")
     parts.append(f'<div class="src">Source: {html_text(source)}'
                  f"{', ' + html_text(year) if year else ''}</div>")
     style = ("<style>.nam-legend{background:rgba(255,255,255,.93);padding:6px 8px;font:12px/1.35 "
-             "sans-serif;max-height:48vh;max-width:280px;overflow:auto;border-radius:4px;"
+             "sans-serif;max-height:45vh;max-width:270px;overflow:auto;border-radius:4px;"
              "box-shadow:0 0 4px rgba(0,0,0,.3)}.nam-legend .sw{display:inline-block;width:14px;"
              "height:11px;margin-right:5px;border:1px solid #999;vertical-align:middle}"
              ".nam-legend .unrel{border:1.5px dashed #3b3b3b;background:#eee}"

@@ -1,0 +1,47 @@
+"""Map page: the newcomer measure by area, community assets, and what was clicked."""
+
+import streamlit as st
+
+from mapping.errors import MappingError
+from mapping.filters import compute_measure, filter_assets
+from mapping.profile import area_profile, asset_details
+from mapping.render import build_map
+from ui import context, views
+from ui.filters import current
+from ui.map_widget import show_map
+
+data, filters = current()
+_, prepared = context.dataset(data.id)
+settings = context.settings()
+area_set = data.area_set
+
+measure = compute_measure(area_set, filters)
+assets = filter_assets(data.assets, filters, area_set.catalog)
+
+st.title(area_set.label)
+st.caption(f"{measure.label} ({measure.unit or 'as published'}) · {len(prepared.geoids):,} areas "
+           f"· {len(assets):,} of {len(data.assets):,} assets shown")
+if measure.note:
+    st.info(measure.note)
+if (filters.languages or filters.origins or filters.regions) and len(data.assets) and \
+        not len(assets):
+    st.info("No asset in this dataset records serving the chosen languages or communities. "
+            "Add languages and communities to asset records to see who serves whom.")
+
+js, css = settings.leaflet_urls()
+col_map, col_side = st.columns([3, 1.25])
+with col_map:
+    m = build_map(prepared, area_set, measure, assets, leaflet_js=js, leaflet_css=css,
+                  tiles=settings.tiles)
+    selection = show_map(m)
+with col_side:
+    try:
+        if selection and selection[0] == "area":
+            views.area_panel(area_profile(area_set, data.assets, selection[1]))
+        elif selection and selection[0] == "asset":
+            views.asset_panel(asset_details(data.assets, selection[1]))
+        else:
+            st.info("Click an area for its profile, or an asset for its details.")
+    except MappingError as exc:  # e.g. a selection from another dataset
+        st.session_state.pop("selection", None)
+        st.warning(str(exc))

@@ -1,0 +1,74 @@
+"""Settings and the current dataset, cached once per process and shared by every session.
+
+The cached objects (datasets, prepared geometry) are treated as read-only. A folium map
+is never cached: streamlit-folium rewrites its element ids, so each rerun builds a new
+one from the cached geometry.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+
+import streamlit as st
+
+from mapping.datasets import Dataset, DatasetEntry, find_dataset, list_datasets, load_dataset
+from mapping.errors import MappingError
+from mapping.render import PreparedAreas, prepare_areas
+from mapping.settings import Settings, load_settings
+
+
+def _secrets() -> Mapping[str, object]:
+    try:
+        return dict(st.secrets)
+    except (FileNotFoundError, st.errors.StreamlitSecretNotFoundError):  # no secrets.toml
+        return {}
+
+
+@st.cache_resource(show_spinner=False)
+def _settings(environ_items: tuple[tuple[str, str], ...]) -> Settings:
+    return load_settings(dict(environ_items), _secrets())
+
+
+def settings() -> Settings:
+    """Return this process's settings; stop the page with the message if one is invalid."""
+    items = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("NAM_")))
+    try:
+        return _settings(items)
+    except MappingError as exc:
+        st.error(f"Configuration problem: {exc}")
+        st.stop()
+        raise  # unreachable; st.stop raises
+
+
+def datasets() -> list[DatasetEntry]:
+    """Return the datasets the app offers (rescanned on each run: saving one adds it)."""
+    return list_datasets(settings())
+
+
+@st.cache_resource(show_spinner="Loading dataset...", max_entries=6)
+def _load(dataset_id: str, stamp: float, _settings: Settings) -> Dataset:
+    return load_dataset(find_dataset(_settings, dataset_id), _settings)
+
+
+@st.cache_resource(show_spinner=False, max_entries=6)
+def _prepared(dataset_id: str, stamp: float, _dataset: Dataset) -> PreparedAreas:
+    return prepare_areas(_dataset.area_set)
+
+
+def _stamp(entry: DatasetEntry) -> float:
+    """Modification time of the description: an edited or re-saved dataset reloads."""
+    return entry.spec_path.stat().st_mtime if entry.spec_path and entry.spec_path.exists() else 0.0
+
+
+def dataset(dataset_id: str) -> tuple[Dataset, PreparedAreas]:
+    """Return a loaded dataset and its map geometry; stop the page with the reason on failure."""
+    s = settings()
+    try:
+        entry = find_dataset(s, dataset_id)
+        data = _load(entry.id, _stamp(entry), s)
+        return data, _prepared(entry.id, _stamp(entry), data)
+    except MappingError as exc:
+        st.error(f"This dataset cannot be shown: {exc}")
+        st.stop()
+        raise

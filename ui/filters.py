@@ -1,0 +1,136 @@
+"""The shared sidebar: dataset picker and filter pane, kept in the page's URL.
+
+The URL holds every choice (``?ds=cook_county&lang=spanish&m=share``), so a presenter
+can share exactly what they see. Widget state lives in ``st.session_state`` under the
+keys below; the URL is read once per session and written back on every run.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from mapping.assets import CATEGORIES, category
+from mapping.catalog import language_group
+from mapping.datasets import Dataset
+from mapping.filters import MEASURES, Filters, clean_filters, default_indicator, service_tags
+from ui import context
+
+_PARAMS = {  # session key -> URL parameter
+    "f_regions": "reg", "f_origins": "orig", "f_languages": "lang", "f_categories": "cat",
+    "f_services": "svc",
+}
+
+
+def _from_url() -> None:
+    if st.session_state.get("_url_read"):
+        return
+    st.session_state["_url_read"] = True
+    q = st.query_params
+    for key, param in _PARAMS.items():
+        if param in q:
+            st.session_state[key] = [v for v in q[param].split(",") if v]
+    if "ds" in q:
+        st.session_state["f_dataset"] = q["ds"]
+    if "ind" in q:
+        st.session_state["f_indicator"] = q["ind"]
+    if "m" in q:
+        st.session_state["f_measure"] = q["m"]
+
+
+def _to_url(dataset_id: str, filters: Filters, default_indicator_id: str) -> None:
+    params: dict[str, str] = {"ds": dataset_id}
+    for key, value in (("reg", filters.regions), ("orig", filters.origins),
+                       ("lang", filters.languages), ("cat", filters.categories),
+                       ("svc", filters.services)):
+        if value:
+            params[key] = ",".join(value)
+    if filters.indicator and filters.indicator != default_indicator_id:
+        params["ind"] = filters.indicator
+    if filters.measure != "count":
+        params["m"] = filters.measure
+    if dict(st.query_params) != params:
+        st.query_params.from_dict(params)
+
+
+def _keep_valid(key: str, options: list[str]) -> None:
+    """Drop remembered choices that the current dataset does not offer."""
+    if key in st.session_state:
+        st.session_state[key] = [v for v in st.session_state[key] if v in options]
+
+
+def sidebar() -> tuple[Dataset, Filters]:
+    """Render the dataset picker and filter pane; return the dataset and the filters."""
+    _from_url()
+    entries = [e for e in context.datasets() if e.available]
+    ids = [e.id for e in entries]
+    names = {e.id: e.name for e in entries}
+    start = context.settings().dataset
+    if st.session_state.get("f_dataset") not in ids:
+        st.session_state["f_dataset"] = start if start in ids else "demo"
+    st.sidebar.selectbox("Dataset", ids, key="f_dataset", format_func=names.get)
+    data, _ = context.dataset(st.session_state["f_dataset"])
+    catalog = data.area_set.catalog
+    if data.area_set.synthetic:
+        st.sidebar.warning("Synthetic demo data: no figure describes real people.")
+
+    st.sidebar.subheader("Who")
+    by_region = catalog.origins_by_region()
+    origin_ids = [v.id for v in catalog.origins()]
+    labels = {v.id: f"{v.country or v.label} ({v.region})" for v in catalog.origins()}
+    _keep_valid("f_regions", list(by_region))
+    _keep_valid("f_origins", origin_ids)
+    if by_region:
+        st.sidebar.multiselect("Origin: whole world regions", list(by_region), key="f_regions",
+                               help="Everyone born in any country of the region.")
+        st.sidebar.multiselect("Origin: countries of birth", origin_ids, key="f_origins",
+                               format_func=labels.get)
+    else:
+        st.sidebar.caption("This dataset has no country-of-birth figures.")
+    languages = [v.language for v in catalog.lep_variables() if v.language]
+    _keep_valid("f_languages", languages)
+    if languages:
+        st.sidebar.multiselect("Language (limited English)", languages, key="f_languages",
+                               format_func=lambda k: language_group(k).label,
+                               help="People who speak the language at home and speak English "
+                                    "less than 'very well'. Takes precedence over origin for "
+                                    "the map colours; both filter the assets.")
+    indicators = [v.id for v in catalog.indicators()]
+    if st.session_state.get("f_indicator") not in indicators:
+        st.session_state["f_indicator"] = default_indicator(catalog).id
+    st.sidebar.selectbox("Otherwise show", indicators, key="f_indicator",
+                         format_func=lambda i: catalog.get(i).label,
+                         help="What the map shows when no origin or language is picked.")
+    if st.session_state.get("f_measure") not in MEASURES:
+        st.session_state["f_measure"] = "count"
+    st.sidebar.radio("Measure", list(MEASURES), key="f_measure", format_func=MEASURES.get,
+                     horizontal=False)
+
+    st.sidebar.subheader("Services")
+    present = sorted(set(data.assets["category"]), key=[c.key for c in CATEGORIES].index)
+    _keep_valid("f_categories", present)
+    st.sidebar.multiselect("Asset categories", present, key="f_categories",
+                           format_func=lambda k: category(k).label)
+    tags = list(service_tags(data.assets))
+    _keep_valid("f_services", tags)
+    st.sidebar.multiselect("Services offered", tags, key="f_services")
+
+    filters = Filters(
+        origins=tuple(st.session_state.get("f_origins", [])),
+        regions=tuple(st.session_state.get("f_regions", [])),
+        languages=tuple(st.session_state.get("f_languages", [])),
+        categories=tuple(st.session_state.get("f_categories", [])),
+        services=tuple(st.session_state.get("f_services", [])),
+        indicator=st.session_state["f_indicator"],
+        measure=st.session_state["f_measure"],
+    )
+    filters, _ = clean_filters(filters, catalog, services=tuple(tags))
+    _to_url(data.id, filters, default_indicator(catalog).id)
+    st.session_state["_view"] = (data.id, filters)
+    return data, filters
+
+
+def current() -> tuple[Dataset, Filters]:
+    """Return the dataset and filters the sidebar (rendered by ``app.py``) chose this run."""
+    dataset_id, filters = st.session_state["_view"]
+    data, _ = context.dataset(dataset_id)
+    return data, filters
