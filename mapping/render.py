@@ -159,12 +159,11 @@ def classify(values: np.ndarray, *, k: int = 5) -> Classes:
     if not finite.any():
         return Classes((), index, float("nan"))
     distinct = np.unique(v[finite])
-    k = int(min(k, len(distinct), max(PALETTES)))
-    if k <= 1:
-        index[finite] = 0
-        return Classes((float(distinct[-1]),), index, float(distinct[0]))
-    scheme = mapclassify.Quantiles(v[finite], k=k)
-    bins = tuple(float(b) for b in np.unique(scheme.bins))
+    k = int(min(k, max(PALETTES)))
+    if len(distinct) <= k:
+        bins = tuple(float(b) for b in distinct)  # one class per value
+    else:
+        bins = tuple(float(b) for b in np.unique(mapclassify.Quantiles(v[finite], k=k).bins))
     index[finite] = np.searchsorted(np.asarray(bins), v[finite], side="left")
     return Classes(bins, np.minimum(index, len(bins) - 1), float(distinct[0]))
 

@@ -1,0 +1,137 @@
+"""Datasets a user uploads: bounded storage of the files, and saving a dataset description.
+
+An upload is checked before anything reads it (size, file type, zip contents). Saving is
+all or nothing: the files and description are written to a temporary folder, loaded once
+as the app would load them, and only then moved into ``data/datasets/<id>/``. A dataset
+that does not load is never half-saved, and an existing dataset is never overwritten.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+import unicodedata
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from mapping.datasets import SPECS_DIR, LoadReport, check_zip, load_from_spec
+from mapping.errors import DataError, UploadRejected
+from mapping.settings import Settings
+
+BOUNDARY_TYPES = (".geojson", ".json", ".gpkg", ".zip")
+TABLE_TYPES = (".csv",)
+ASSET_TYPES = (".geojson", ".json", ".gpkg", ".csv")
+
+
+def safe_filename(name: str) -> str:
+    """Return a file name with no folders and only plain characters.
+
+    Examples
+    --------
+    >>> safe_filename("../../app.py")
+    'app.py'
+    >>> safe_filename("Tracts 2020 (Cook).GeoJSON")
+    'Tracts_2020_Cook.geojson'
+    """
+    base = re.split(r"[\\\\/]", name)[-1]
+    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
+    stem, dot, ext = base.rpartition(".")
+    if not dot:
+        stem, ext = base, ""
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", stem).strip("_") or "upload"
+    return f"{stem}.{ext.lower()}" if ext else stem
+
+
+def store_upload(name: str, data: bytes, folder: Path, *, allowed: Sequence[str],
+                 max_bytes: int) -> Path:
+    """Write an uploaded file into ``folder`` after checking its size, type and contents.
+
+    Raises
+    ------
+    UploadRejected
+        Too large, a type that is not allowed, or an unsafe zip archive.
+    """
+    filename = safe_filename(name)
+    suffix = Path(filename).suffix.lower()
+    if suffix not in allowed:
+        raise UploadRejected(f"{name}: files of type {suffix or '(none)'} are not accepted here; "
+                             f"use {', '.join(allowed)}")
+    if len(data) > max_bytes:
+        raise UploadRejected(f"{name}: {len(data) / 1e6:.1f} MB is more than the "
+                             f"{max_bytes / 1e6:.0f} MB allowed")
+    if not data:
+        raise UploadRejected(f"{name}: the file is empty")
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / filename
+    path.write_bytes(data)
+    if suffix == ".zip":
+        try:
+            check_zip(path, max_bytes=max_bytes * 20)
+        except UploadRejected:
+            path.unlink(missing_ok=True)
+            raise
+    return path
+
+
+def numeric_columns(frame: pd.DataFrame, *, min_share: float = 0.8) -> list[str]:
+    """Return columns whose non-blank values are mostly numbers (candidates for statistics)."""
+    out = []
+    for col in frame.columns:
+        text = frame[col].astype(str).str.strip().str.replace(",", "", regex=False)
+        text = text[~text.isin(["", "nan", "None"]) & text.notna()]
+        if len(text) and pd.to_numeric(text, errors="coerce").notna().mean() >= min_share:
+            out.append(str(col))
+    return out
+
+
+def slugify(name: str) -> str:
+    """Return an id for a dataset name: lower case letters, digits and underscores."""
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "_", text).strip("_")[:40] or "dataset"
+
+
+def build_spec(*, name: str, source: str, year: str, areas: Mapping[str, Any],
+               tables: Sequence[Mapping[str, Any]], assets: Sequence[Mapping[str, Any]] = ()
+               ) -> dict[str, Any]:
+    """Return a dataset description (see :mod:`mapping.datasets`) from a user's choices."""
+    if not name.strip():
+        raise DataError("give the dataset a name")
+    if not tables or not any(t.get("variables") for t in tables):
+        raise DataError("choose at least one statistics column to map")
+    return {"name": name.strip(), "source": source.strip() or "Uploaded by a user",
+            "year": year.strip(), "synthetic": False, "areas": dict(areas),
+            "tables": [dict(t) for t in tables], "assets": [dict(a) for a in assets]}
+
+
+def save_dataset(spec: Mapping[str, Any], files: Mapping[str, Path], settings: Settings
+                 ) -> tuple[str, LoadReport]:
+    """Save an uploaded dataset; return its id and the load report.
+
+    ``files`` maps each file name used in ``spec`` to the uploaded file. The dataset is
+    loaded from a temporary folder first; only a dataset that loads is moved into place.
+    """
+    root = settings.datasets_dir
+    root.mkdir(parents=True, exist_ok=True)
+    base = slugify(str(spec["name"]))
+    dataset_id = base
+    n = 2
+    while (root / dataset_id).exists() or (SPECS_DIR / f"{dataset_id}.json").exists():
+        dataset_id = f"{base}_{n}"
+        n += 1
+    staging = Path(tempfile.mkdtemp(prefix=".saving-", dir=root))
+    try:
+        for filename, src in files.items():
+            shutil.copyfile(src, staging / safe_filename(filename))
+        spec_path = staging / "dataset.json"
+        spec_path.write_text(json.dumps(spec, indent=2), encoding="utf-8")
+        _, _, report = load_from_spec(spec, spec_path, settings)
+        staging.rename(root / dataset_id)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return dataset_id, report

@@ -1,0 +1,158 @@
+"""Filters and measures on a three-area area set small enough to compute by hand."""
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from mapping.areas import AreaSet
+from mapping.assets import normalize_assets
+from mapping.catalog import Catalog, Variable
+from mapping.filters import (
+    Filters,
+    clean_filters,
+    compute_measure,
+    filter_assets,
+    format_value,
+    selected_origins,
+)
+
+
+def _areas() -> AreaSet:
+    geoms = [shapely.box(0, 0, 0.01, 0.01), shapely.box(0.01, 0, 0.02, 0.01),
+             shapely.box(0.02, 0, 0.03, 0.01)]
+    areas = gpd.GeoDataFrame({"geoid": ["A", "B", "C"], "name": ["a", "b", "c"],
+                              "area_km2": [2.0, 4.0, 0.0]}, geometry=geoms, crs="EPSG:4326")
+    catalog = Catalog((
+        Variable("pop", "Population", "population", role="total_population"),
+        Variable("pop5", "Population 5+", "population", universe="pop", role="population_5plus"),
+        Variable("fb", "Foreign-born", "origin", universe="pop", role="foreign_born"),
+        Variable("mx", "Born in Mexico", "origin", universe="pop", region="Latin America",
+                 country="Mexico"),
+        Variable("gt", "Born in Guatemala", "origin", universe="pop", region="Latin America",
+                 country="Guatemala"),
+        Variable("cn", "Born in China", "origin", universe="pop", region="Asia", country="China"),
+        Variable("lep_es", "Spanish LEP", "language", universe="pop5", language="spanish"),
+        Variable("lep_zh", "Chinese LEP", "language", universe="pop5", language="chinese"),
+        Variable("inc", "Median income", "income", kind="median"),
+    ))
+    rows = {
+        "pop": [(1000, 100), (400, 40), (0, 12)],
+        "pop5": [(900, 90), (380, 40), (0, 12)],
+        "fb": [(300, 60), (100, 30), (0, 12)],
+        "mx": [(100, 30), (0, 12), (0, 12)],
+        "gt": [(50, 40), (20, 15), (0, 12)],
+        "cn": [(10, 9), (60, 25), (0, 12)],
+        "lep_es": [(120, 40), (10, 9), (0, 12)],
+        "lep_zh": [(5, 8), (30, 20), (0, 12)],
+        "inc": [(52000, 5000), (np.nan, np.nan), (61000, 30000)],
+    }
+    tidy = pd.DataFrame([{"geoid": g, "variable": v, "estimate": e, "moe": m}
+                         for v, vals in rows.items() for g, (e, m) in zip("ABC", vals, strict=True)])
+    return AreaSet(areas=areas.set_index("geoid"), indicators=tidy, catalog=catalog, title="T",
+                   source="hand-made", year="2024")
+
+
+def test_default_measure_is_foreign_born_count():
+    m = compute_measure(_areas(), Filters())
+    assert m.label == "Foreign-born" and m.kind == "count"
+    assert m.values["value"].tolist() == [300, 100, 0]
+
+
+def test_language_sum_uses_moe_of_sum_and_takes_precedence_over_origins():
+    m = compute_measure(_areas(), Filters(languages=("spanish", "chinese"), origins=("cn",)))
+    assert m.variables == ("lep_es", "lep_zh")
+    assert m.values.loc["A", "estimate"] == 125
+    assert m.values.loc["A", "moe"] == pytest.approx(math.sqrt(40**2 + 8**2))
+    assert m.values.loc["C", "moe"] == pytest.approx(12)  # two zeros: largest MOE only
+
+
+def test_share_uses_proportion_formula_against_the_universe():
+    m = compute_measure(_areas(), Filters(origins=("mx",), measure="share"))
+    assert m.kind == "share" and m.universe_label == "Population"
+    assert m.values.loc["A", "value"] == pytest.approx(10.0)
+    # p = 0.1; sqrt(30^2 - 0.01 * 100^2) / 1000 = sqrt(800)/1000
+    assert m.values.loc["A", "value_moe"] == pytest.approx(100 * math.sqrt(800) / 1000)
+    assert math.isnan(m.values.loc["C", "value"])  # zero universe: no share
+
+
+def test_density_divides_by_land_area():
+    m = compute_measure(_areas(), Filters(origins=("mx", "gt"), measure="density"))
+    assert m.values["value"].tolist()[:2] == [75.0, 5.0]
+    assert math.isnan(m.values.loc["C", "value"])  # no land area
+
+
+def test_region_selects_all_its_countries():
+    f = Filters(regions=("Latin America",))
+    assert [v.id for v in selected_origins(_areas().catalog, f)] == ["gt", "mx"]  # by name
+    m = compute_measure(_areas(), f)
+    assert m.values.loc["A", "estimate"] == 150
+    assert "Latin America" in m.label
+
+
+def test_median_is_shown_as_published_and_not_summed_into_shares():
+    m = compute_measure(_areas(), Filters(indicator="inc", measure="share"))
+    assert m.kind == "median"
+    assert m.values.loc["A", "value"] == 52000
+
+
+def test_reliability_codes():
+    m = compute_measure(_areas(), Filters(languages=("chinese",)))
+    # A: 5 +/- 8 -> CV 97% unreliable; B: 30 +/- 20 -> CV 40.5% unreliable; C: zero
+    assert m.values["reliability"].tolist() == [2, 2, 2]
+    m = compute_measure(_areas(), Filters())
+    # A: 300 +/- 60 -> CV 12.2% caution; B: 100 +/- 30 -> CV 18.2% caution
+    assert m.values["reliability"].tolist()[:2] == [1, 1]
+    assert m.values.loc["A", "cv"] == pytest.approx(60 / 1.645 / 300)
+
+
+def _assets():
+    frame = pd.DataFrame([
+        {"name": "Clinica", "category": "health", "languages": "es;en", "communities": "Mexico",
+         "services": "Primary care", "latitude": 0.005, "longitude": 0.005},
+        {"name": "Chinatown Library", "category": "library", "languages": "zh",
+         "communities": "China", "services": "ESL classes", "latitude": 0.005, "longitude": 0.015},
+        {"name": "Latino center", "category": "community", "languages": "es",
+         "communities": "Latin America", "services": "ESL classes; Tax preparation",
+         "latitude": 0.005, "longitude": 0.025},
+        {"name": "Closed", "category": "health", "languages": "es", "status": "inactive",
+         "latitude": 0.005, "longitude": 0.005},
+    ])
+    gdf, problems = normalize_assets(frame, source="test")
+    assert not problems
+    return gdf
+
+
+@pytest.mark.parametrize("filters,expected", [
+    (Filters(), ["Clinica", "Chinatown Library", "Latino center"]),
+    (Filters(languages=("spanish",)), ["Clinica", "Latino center"]),
+    (Filters(languages=("chinese",)), ["Chinatown Library"]),
+    (Filters(origins=("gt",)), ["Latino center"]),  # region tag serves every country in it
+    (Filters(origins=("mx",)), ["Clinica", "Latino center"]),
+    (Filters(categories=("library",)), ["Chinatown Library"]),
+    (Filters(services=("ESL classes",)), ["Chinatown Library", "Latino center"]),
+    (Filters(services=("ESL classes",), languages=("spanish",)), ["Latino center"]),
+])
+def test_filter_assets(filters, expected):
+    assert filter_assets(_assets(), filters, _areas().catalog)["name"].tolist() == expected
+
+
+def test_clean_filters_drops_what_the_dataset_lacks():
+    f = Filters(origins=("mx", "zz"), regions=("Atlantis",), languages=("korean", "spanish"),
+                categories=("health", "bakery"), indicator="nope", measure="volume")
+    cleaned, dropped = clean_filters(f, _areas().catalog)
+    assert cleaned.origins == ("mx",) and cleaned.regions == ()
+    assert cleaned.languages == ("spanish",) and cleaned.categories == ("health",)
+    assert cleaned.indicator is None and cleaned.measure == "count"
+    assert len(dropped) == 6
+
+
+@pytest.mark.parametrize("value,kind,text", [
+    (1234.4, "count", "1,234"), (12.345, "share", "12.3%"), (1500.04, "density", "1,500.0 /km²"),
+    (float("nan"), "count", "no data"), (52000, "median", "52,000"),
+])
+def test_format_value(value, kind, text):
+    assert format_value(value, kind) == text

@@ -1,0 +1,71 @@
+"""MOE and reliability math, as tables of hand-computed cases."""
+
+import math
+
+import numpy as np
+import pytest
+
+from mapping.moe import (
+    Reliability,
+    coefficient_of_variation,
+    moe_of_proportion,
+    moe_of_ratio,
+    moe_of_sum,
+    reliability,
+)
+
+
+@pytest.mark.parametrize("estimate,moe,expected", [
+    (1000, 164.5, 0.10),          # SE 100 -> CV 10%
+    (200, 65.8, 0.20),            # SE 40
+    (50, 41.125, 0.50),           # SE 25
+    (0, 12, math.inf),            # zero estimate: not a usable rate
+    (100, float("nan"), float("nan")),
+])
+def test_coefficient_of_variation(estimate, moe, expected):
+    cv = float(coefficient_of_variation(estimate, moe))
+    if math.isnan(expected):
+        assert math.isnan(cv)
+    else:
+        assert cv == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("estimate,moe,expected", [
+    (1000, 164.5, Reliability.RELIABLE),       # CV 10%
+    (1000, 197.4, Reliability.RELIABLE),       # CV exactly 12%
+    (1000, 199.0, Reliability.CAUTION),        # CV 12.1%
+    (1000, 658.0, Reliability.CAUTION),        # CV exactly 40%
+    (1000, 660.0, Reliability.UNRELIABLE),     # CV 40.1%
+    (0, 12, Reliability.UNRELIABLE),
+    (500, float("nan"), Reliability.UNKNOWN),  # source publishes no MOE
+])
+def test_reliability_thresholds(estimate, moe, expected):
+    assert reliability(estimate, moe) is expected
+
+
+@pytest.mark.parametrize("estimates,moes,expected", [
+    ([[100, 200]], [[30, 40]], 50.0),                 # sqrt(900 + 1600)
+    ([[100, 0, 0]], [[30, 40, 12]], 50.0),            # zeros: only the largest MOE (40) counts
+    ([[0, 0]], [[12, 20]], 20.0),
+    ([[100, 50]], [[30, float("nan")]], float("nan")),
+])
+def test_moe_of_sum(estimates, moes, expected):
+    got = float(moe_of_sum(np.array(estimates), np.array(moes))[0])
+    assert (math.isnan(got) and math.isnan(expected)) or got == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("num,den,moe_num,moe_den,expected", [
+    # p = 0.25; 30^2 - 0.0625*40^2 = 900 - 100 = 800 -> sqrt(800)/400
+    (100, 400, 30, 40, math.sqrt(800) / 400),
+    # p = 0.5; 10^2 - 0.25*60^2 = 100 - 900 < 0 -> ratio: sqrt(100 + 900)/200
+    (100, 200, 10, 60, math.sqrt(1000) / 200),
+    (5, 0, 3, 4, float("nan")),
+])
+def test_moe_of_proportion_with_ratio_fallback(num, den, moe_num, moe_den, expected):
+    got = float(moe_of_proportion(num, den, moe_num, moe_den))
+    assert (math.isnan(got) and math.isnan(expected)) or got == pytest.approx(expected)
+
+
+def test_moe_of_ratio():
+    # r = 2; sqrt(10^2 + 4 * 5^2) / 50 = sqrt(200) / 50
+    assert float(moe_of_ratio(100, 50, 10, 5)) == pytest.approx(math.sqrt(200) / 50)

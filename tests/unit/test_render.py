@@ -1,0 +1,125 @@
+"""Map building: geometry encoding, classes, coverage-preserving simplification, escaping."""
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from mapping.assets import normalize_assets
+from mapping.filters import Filters, compute_measure
+from mapping.render import (
+    area_features_json,
+    build_map,
+    classify,
+    encode_geometry,
+    legend_html,
+    prepare_areas,
+)
+
+HOSTILE = ["<img src=x onerror=alert(1)>", "${alert(1)}", "`);alert(1);(`", "</script><b>x",
+           "back\\slash \"quote\""]
+
+
+def decode(codes: str, scale: int = 100_000):
+    """Python twin of the map's decodeGeometry."""
+    polys = []
+    for rings in json.loads(codes):
+        out_rings = []
+        for r in rings:
+            xy = np.cumsum(np.asarray(r, dtype=np.int64).reshape(-1, 2), axis=0) / scale
+            out_rings.append(xy)
+        polys.append(shapely.Polygon(out_rings[0], out_rings[1:]))
+    return shapely.MultiPolygon(polys)
+
+
+@pytest.mark.parametrize("geometry", [
+    shapely.box(-87.71756, 41.621812, -87.70, 41.63),
+    shapely.Polygon([(0, 0), (0.001, 0), (0.001, 0.001), (0, 0.001)],
+                    [[(0.0002, 0.0002), (0.0004, 0.0002), (0.0004, 0.0004), (0.0002, 0.0002)]]),
+    shapely.MultiPolygon([shapely.box(0, 0, 1, 1), shapely.box(2, 2, 3, 3)]),
+])
+def test_encode_geometry_round_trips_to_1e5(geometry):
+    back = decode(encode_geometry(geometry))
+    assert back.symmetric_difference(geometry).area < geometry.length * 1e-5  # <= 1e-5 shift
+    assert shapely.get_num_coordinates(back) <= shapely.get_num_coordinates(geometry)
+
+
+@pytest.mark.parametrize("values,k,n_classes", [
+    ([1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 5, 5),
+    ([3, 3, 3, 3], 5, 1),          # one distinct value: one class
+    ([1, 2, np.nan, 2], 5, 2),     # NaN gets no class; few values: a class each
+])
+def test_classify(values, k, n_classes):
+    c = classify(np.array(values, dtype=float), k=k)
+    assert len(c.upper_bounds) == n_classes
+    assert list(c.upper_bounds) == sorted(c.upper_bounds)
+    for v, i in zip(values, c.index, strict=True):
+        if np.isnan(v):
+            assert i == -1
+        else:
+            assert v <= c.upper_bounds[i] and (i == 0 or v > c.upper_bounds[i - 1])
+
+
+def test_simplification_keeps_the_coverage_without_gaps_or_overlaps(demo):
+    prepared = prepare_areas(demo.area_set)
+    polys = [decode(c) for c in prepared.geometry_codes]
+    union = shapely.union_all(polys)
+    total = sum(p.area for p in polys)
+    assert total == pytest.approx(union.area, rel=1e-6)  # no overlaps
+    original = shapely.union_all(demo.area_set.areas.geometry.to_numpy())
+    # No slivers open between neighbours: the union has no more holes than the original.
+    assert len(shapely.get_parts(union)) == len(shapely.get_parts(original))
+    assert sum(len(p.interiors) for p in shapely.get_parts(union)) == \
+        sum(len(p.interiors) for p in shapely.get_parts(original))
+
+
+def _hostile_assets(demo):
+    rep = demo.area_set.areas.geometry.iloc[0].representative_point()
+    frame = pd.DataFrame([{"name": n, "category": "health", "latitude": rep.y,
+                           "longitude": rep.x, "asset_id": f"x{i}"} for i, n in enumerate(HOSTILE)])
+    gdf, problems = normalize_assets(frame, source="hostile")
+    assert not problems
+    return gdf
+
+
+def test_text_from_data_is_escaped_in_map_html(demo, shared_settings):
+    area_set = demo.area_set
+    areas = area_set.areas.copy()
+    areas.iloc[0, areas.columns.get_loc("name")] = HOSTILE[0]
+    prepared = prepare_areas(type(area_set)(areas=areas, indicators=area_set.indicators,
+                                            catalog=area_set.catalog, title=HOSTILE[1],
+                                            source=HOSTILE[0], year="`", synthetic=True))
+    measure = compute_measure(area_set, Filters())
+    m = build_map(prepared, area_set, measure, _hostile_assets(demo), leaflet_js="l.js",
+                  leaflet_css="l.css", tiles="none")
+    html = m.get_root().render()
+    for raw in ("<img src=x", "${alert", "`);alert", "</script><b>"):
+        assert raw not in html
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html.replace("\\u0026", "&")
+
+
+def test_legend_says_what_classes_source_and_year(demo):
+    measure = compute_measure(demo.area_set, Filters(languages=("spanish",), measure="share"))
+    classes = classify(measure.values["value"].to_numpy())
+    out = legend_html(measure, classes, source="ACS <5-year>", year="2021", synthetic=True,
+                      asset_counts=[("Health", 3)])
+    assert "Spanish" in out and "% of Population 5 years and over" in out
+    assert out.count('class="sw"') == len(classes.upper_bounds) + 1  # classes + no data
+    assert "ACS &lt;5-year&gt;, 2021" in out and "SYNTHETIC" in out
+    assert "unreliable estimate" in out and "Health (3)" in out
+
+
+def test_area_properties_carry_value_moe_and_reliability(demo):
+    prepared = prepare_areas(demo.area_set)
+    measure = compute_measure(demo.area_set, Filters())
+    classes = classify(measure.values["value"].to_numpy())
+    features = json.loads(area_features_json(prepared, measure, classes))
+    assert len(features) == len(demo.area_set.areas)
+    props = features[0][1]
+    row = measure.values.loc[props["g"]]
+    assert props["v"] == f"{row['value']:,.0f}" and props["m"] == f"{row['value_moe']:,.0f}"
+    assert props["r"] == row["reliability"]
+    assert re.fullmatch(r"Tract \d+", props["n"])  # common ", Demo County" suffix dropped

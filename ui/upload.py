@@ -1,0 +1,208 @@
+"""The "add your own data" form: upload files, map their columns, save the dataset.
+
+Widgets only; reading, checking and saving are in :mod:`mapping.uploads` and
+:mod:`mapping.datasets`.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from mapping.assets import CATEGORIES
+from mapping.catalog import LANGUAGE_GROUPS, ROLES, TOPICS
+from mapping.datasets import read_table, read_vector
+from mapping.errors import MappingError
+from mapping.uploads import (
+    ASSET_TYPES,
+    BOUNDARY_TYPES,
+    TABLE_TYPES,
+    build_spec,
+    numeric_columns,
+    save_dataset,
+    slugify,
+    store_upload,
+)
+from ui import context
+
+NONE = "(none)"
+
+
+def _folder() -> Path:
+    """A private folder per browser session for files being uploaded."""
+    if "_upload_dir" not in st.session_state:
+        root = context.settings().data_dir / "cache" / "uploads"
+        root.mkdir(parents=True, exist_ok=True)
+        st.session_state["_upload_dir"] = tempfile.mkdtemp(prefix=uuid.uuid4().hex[:8], dir=root)
+    return Path(st.session_state["_upload_dir"])
+
+
+def _upload(label: str, types: tuple[str, ...], key: str, help_text: str) -> Path | None:
+    file = st.file_uploader(label, type=[t.lstrip(".") for t in types], key=key, help=help_text)
+    if file is None:
+        return None
+    try:
+        return store_upload(file.name, file.getvalue(), _folder() / key, allowed=types,
+                            max_bytes=context.settings().max_upload_bytes)
+    except MappingError as exc:
+        st.error(str(exc))
+        return None
+
+
+def _columns_of(path: Path, *, vector: bool) -> list[str]:
+    frame = read_vector(path).drop(columns="geometry") if vector else read_table(path)
+    return [str(c).strip() for c in frame.columns]
+
+
+def upload_form() -> None:
+    """Render the whole upload-and-map form and save the dataset when asked."""
+    st.markdown("Upload an **area boundary file** and a **statistics table** that share an id "
+                "column, say which columns are which, and save. Optionally add an **asset "
+                "table**. Files stay on this server under `data/datasets/`.")
+    name = st.text_input("Dataset name", placeholder="e.g. Hennepin County tracts")
+    c1, c2 = st.columns(2)
+    source = c1.text_input("Source", placeholder="e.g. ACS 2018-2022 5-year, table B05006")
+    year = c2.text_input("Year or period", placeholder="e.g. 2018-2022")
+
+    st.markdown("#### 1. Areas")
+    boundary = _upload("Boundary file", BOUNDARY_TYPES, "boundary",
+                       "GeoJSON, GeoPackage or a zipped shapefile, in any CRS the file declares.")
+    area_spec = None
+    if boundary is not None:
+        try:
+            cols = _columns_of(boundary, vector=True)
+        except MappingError as exc:
+            st.error(str(exc))
+            return
+        a1, a2, a3 = st.columns(3)
+        id_col = a1.selectbox("Area id column", cols, key="b_id")
+        name_col = a2.selectbox("Area name column", [NONE, *cols], key="b_name")
+        width = a3.number_input("Pad ids with zeros to (0: as is)", 0, 20, 0, key="b_width",
+                                help="US tract GEOIDs have 11 digits; a spreadsheet may have "
+                                     "dropped the leading zero.")
+        area_spec = {"path": boundary.name, "id": id_col,
+                     "name": None if name_col == NONE else name_col,
+                     "id_width": int(width) or None}
+
+    st.markdown("#### 2. Statistics")
+    table = _upload("Statistics table (CSV)", TABLE_TYPES, "table",
+                    "One row per area. Margins of error in their own columns, if you have them.")
+    table_spec = None
+    if table is not None:
+        try:
+            frame = read_table(table)
+        except MappingError as exc:
+            st.error(str(exc))
+            return
+        cols = [str(c) for c in frame.columns]
+        t1, t2, t3 = st.columns(3)
+        tid = t1.selectbox("Id column (joins to the areas)", cols, key="t_id")
+        prefix = t2.text_input("Remove this prefix from ids", key="t_prefix",
+                               help="data.census.gov ids look like 1400000US17031010100.")
+        twidth = t3.number_input("Pad ids to", 0, 20, 0, key="t_width")
+        table_spec = {"path": table.name, "id": tid, "id_prefix": prefix or None,
+                      "id_width": int(twidth) or None,
+                      "variables": _variable_editor(frame, exclude=tid)}
+
+    st.markdown("#### 3. Assets (optional)")
+    assets_file = _upload("Asset table", ASSET_TYPES, "assets",
+                          "GeoJSON/GeoPackage points, or a CSV with latitude and longitude "
+                          "columns or one '(lat, lon)' column.")
+    asset_spec = None
+    if assets_file is not None:
+        try:
+            asset_spec = _asset_mapping(assets_file)
+        except MappingError as exc:
+            st.error(str(exc))
+            return
+
+    if st.button("Check and save dataset", type="primary",
+                 disabled=area_spec is None or table_spec is None):
+        files = {p.name: p for p in (boundary, table, assets_file) if p is not None}
+        try:
+            spec = build_spec(name=name or slugify(boundary.name if boundary else "dataset"),
+                              source=source, year=year, areas=area_spec or {},
+                              tables=[table_spec] if table_spec else [],
+                              assets=[asset_spec] if asset_spec else [])
+            with st.spinner("Checking the files as the map will read them..."):
+                dataset_id, report = save_dataset(spec, files, context.settings())
+        except MappingError as exc:
+            st.error(f"Not saved: {exc}")
+            return
+        st.success(f"Saved as '{dataset_id}'. Pick it in the Dataset list in the sidebar.")
+        for line in report.notes + report.warnings:
+            st.write("- " + line)
+        if report.rejected:
+            st.dataframe(pd.DataFrame([vars(r) for r in report.rejected]), hide_index=True)
+
+
+def _variable_editor(frame: pd.DataFrame, *, exclude: str) -> list[dict[str, object]]:
+    numeric = [c for c in numeric_columns(frame) if c != exclude]
+    if not numeric:
+        st.warning("No column of this table holds numbers.")
+        return []
+    st.caption("Tick the columns to map and say what each is. The universe is the column a "
+               "share is taken of (e.g. total population). An MOE column gives margins of error.")
+    editor = pd.DataFrame({"use": False, "column": numeric, "label": numeric, "topic": "population",
+                           "role": NONE, "language": NONE, "moe_column": NONE, "universe": NONE})
+    edited = st.data_editor(
+        editor, hide_index=True, key="t_vars", width="stretch",
+        disabled=["column"],
+        column_config={
+            "topic": st.column_config.SelectboxColumn(options=list(TOPICS), required=True),
+            "role": st.column_config.SelectboxColumn(options=[NONE, *ROLES]),
+            "language": st.column_config.SelectboxColumn(
+                options=[NONE, *(g.key for g in LANGUAGE_GROUPS)],
+                help="For limited-English counts: the language group."),
+            "moe_column": st.column_config.SelectboxColumn(options=[NONE, *numeric]),
+            "universe": st.column_config.SelectboxColumn(options=[NONE, *numeric]),
+        })
+    out = []
+    for row in edited[edited["use"]].to_dict("records"):
+        out.append({"id": row["column"], "estimate": row["column"], "label": row["label"],
+                    "topic": row["topic"],
+                    "role": None if row["role"] in (NONE, None) else row["role"],
+                    "language": None if row["language"] in (NONE, None) else row["language"],
+                    "moe": None if row["moe_column"] in (NONE, None) else row["moe_column"],
+                    "universe": None if row["universe"] in (NONE, None) else row["universe"]})
+    return out
+
+
+def _asset_mapping(path: Path) -> dict[str, object]:
+    is_csv = path.suffix.lower() == ".csv"
+    cols = _columns_of(path, vector=not is_csv)
+    options = [NONE, *cols]
+    spec: dict[str, object] = {"path": path.name}
+    fields: dict[str, object] = {}
+    c1, c2 = st.columns(2)
+    fields["name"] = c1.selectbox("Name column", cols, key="a_name")
+    cat_col = c2.selectbox("Category column", options, key="a_cat",
+                           help="Its values must be category names; or pick one category "
+                                "for every row below.")
+    if cat_col == NONE:
+        fields["category"] = {"value": st.selectbox(
+            "Category of every row", [c.key for c in CATEGORIES], key="a_catval",
+            format_func=lambda k: next(c.label for c in CATEGORIES if c.key == k))}
+    else:
+        fields["category"] = cat_col
+    if is_csv:
+        l1, l2, l3 = st.columns(3)
+        loc = l1.selectbox("One '(lat, lon)' column", options, key="a_loc")
+        if loc != NONE:
+            spec["location"] = loc
+        else:
+            spec["latitude"] = l2.selectbox("Latitude column", cols, key="a_lat")
+            spec["longitude"] = l3.selectbox("Longitude column", cols, key="a_lon")
+    optional = ("organization", "services", "languages", "communities", "address", "phone",
+                "website", "hours", "description")
+    grid = st.columns(3)
+    for i, field in enumerate(optional):
+        choice = grid[i % 3].selectbox(f"{field.capitalize()} column", options, key=f"a_{field}")
+        if choice != NONE:
+            fields[field] = choice
+    spec["fields"] = fields
+    return spec
