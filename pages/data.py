@@ -5,10 +5,10 @@ import streamlit as st
 
 from mapping.catalog import TOPICS
 from ui import context
-from ui.filters import current
+from ui.filters import sidebar
 from ui.upload import upload_form
 
-data, _ = current()
+data, _ = sidebar()
 area_set = data.area_set
 
 st.title("Data")

@@ -7,10 +7,10 @@ from mapping.filters import compute_measure, filter_assets
 from mapping.profile import area_profile, asset_details
 from mapping.render import build_map
 from ui import context, views
-from ui.filters import current
+from ui.filters import sidebar
 from ui.map_widget import show_map
 
-data, filters = current()
+data, filters = sidebar()
 _, prepared = context.dataset(data.id)
 settings = context.settings()
 area_set = data.area_set

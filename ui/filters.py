@@ -125,12 +125,5 @@ def sidebar() -> tuple[Dataset, Filters]:
     )
     filters, _ = clean_filters(filters, catalog, services=tuple(tags))
     _to_url(data.id, filters, default_indicator(catalog).id)
-    st.session_state["_view"] = (data.id, filters)
     return data, filters
 
-
-def current() -> tuple[Dataset, Filters]:
-    """Return the dataset and filters the sidebar (rendered by ``app.py``) chose this run."""
-    dataset_id, filters = st.session_state["_view"]
-    data, _ = context.dataset(dataset_id)
-    return data, filters

@@ -1,0 +1,78 @@
+"""Every page runs headless (Streamlit AppTest) and shows what its filters ask for."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+TIMEOUT = 60
+APP = Path(__file__).resolve().parents[2] / "app.py"
+
+
+@pytest.fixture
+def app(tmp_path, monkeypatch) -> AppTest:
+    monkeypatch.setenv("NAM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NAM_TILES", "none")
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _caption(at: AppTest) -> str:
+    return " ".join(c.value for c in at.main.caption)
+
+
+def test_map_page_opens_on_the_demo_and_says_it_is_synthetic(app):
+    assert app.title[0].value == "Demo County (synthetic demo data)"
+    assert any("Synthetic demo data" in w.value for w in app.sidebar.warning)
+    caption = _caption(app)
+    assert "Foreign-born (people)" in caption and "260 areas" in caption
+    assert "320 of 320 assets shown" in caption
+
+
+def test_language_filter_drives_measure_and_assets(app):
+    app.sidebar.multiselect(key="f_languages").set_value(["vietnamese"]).run()
+    assert not app.exception
+    caption = _caption(app)
+    assert "Speak Vietnamese at home and English less than 'very well'" in caption
+    shown = int(caption.split(" of 320 assets")[0].rsplit("· ", 1)[1])
+    assert 0 < shown < 320
+    assert app.query_params["lang"] == "vietnamese"
+
+
+def test_region_share_and_category_filters(app):
+    app.sidebar.multiselect(key="f_regions").set_value(["Africa"])
+    app.sidebar.radio(key="f_measure").set_value("share")
+    app.sidebar.multiselect(key="f_categories").set_value(["legal"]).run()
+    assert not app.exception
+    caption = _caption(app)
+    assert "Born in Africa" in caption and "% of Total population" in caption
+    assert app.query_params["reg"] == "Africa" and app.query_params["m"] == "share"
+
+
+def test_shared_link_restores_filters_and_ignores_unknown_values(tmp_path, monkeypatch):
+    monkeypatch.setenv("NAM_DATA_DIR", str(tmp_path / "data"))
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.query_params["lang"] = "spanish,klingon"
+    at.query_params["m"] = "density"
+    at.run()
+    assert not at.exception
+    assert at.sidebar.multiselect(key="f_languages").value == ["spanish"]
+    assert "Speak Spanish" in _caption(at) and "people per km²" in _caption(at)
+
+
+def test_data_page_shows_sources_and_upload_form(app):
+    app.switch_page("pages/data.py").run()
+    assert not app.exception
+    assert app.title[0].value == "Data"
+    assert [m.value for m in app.metric] == ["260", "48", "320"]
+    assert any(h.value == "Add your own data" for h in app.header)
+
+
+def test_cook_county_from_the_sidebar(app, cook):
+    app.sidebar.selectbox(key="f_dataset").set_value("cook_county").run()
+    assert not app.exception
+    assert app.title[0].value == "Cook County, IL"
+    assert "1,331 areas" in _caption(app)  # the Lake Michigan tract has no shape
+    assert "1,327 of 1,327 assets shown" in _caption(app)
