@@ -144,6 +144,22 @@ def parse_languages(text: str | Iterable[str] | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(codes))
 
 
+_NAME_OF_CODE = {code: name.title() for name, code in reversed(list(_LANGUAGE_NAMES.items()))}
+_NAME_OF_CODE.update({"ase": "American Sign Language", "en": "English", "es": "Spanish",
+                      "zh": "Chinese", "fa": "Persian (Farsi)", "ht": "Haitian Creole"})
+
+
+def language_name(code: str) -> str:
+    """Return a language's English name for an ISO 639 code (the code itself if unknown).
+
+    Examples
+    --------
+    >>> language_name("vi"), language_name("xx")
+    ('Vietnamese', 'xx')
+    """
+    return _NAME_OF_CODE.get(code, code)
+
+
 def groups_of_language(code: str) -> tuple[str, ...]:
     """Return the keys of every language group (C16001 and coarser) that holds ``code``."""
     return tuple(g.key for g in LANGUAGE_GROUPS + EXTRA_LANGUAGE_GROUPS if code in g.iso_codes)

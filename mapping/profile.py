@@ -10,7 +10,7 @@ import pandas as pd
 
 from mapping.areas import AreaSet
 from mapping.assets import category
-from mapping.catalog import Variable, language_group
+from mapping.catalog import Variable, language_group, language_name
 from mapping.errors import DataError
 from mapping.escape import safe_url
 from mapping.moe import Reliability, moe_of_proportion, reliability
@@ -131,7 +131,7 @@ def asset_details(assets: gpd.GeoDataFrame, asset_id: str) -> AssetDetails:
     return AssetDetails(
         asset_id=str(r["asset_id"]), name=str(r["name"]), category=category(r["category"]).label,
         organization=str(r["organization"]), services=tuple(r["services"]),
-        languages=tuple(r["languages"]), communities=tuple(r["communities"]),
+        languages=tuple(language_name(c) for c in r["languages"]), communities=tuple(r["communities"]),
         address="withheld (sensitive site)" if sensitive else str(r["address"]),
         phone=str(r["phone"]), website=safe_url(r["website"]), hours=str(r["hours"]),
         description=str(r["description"]), status=str(r["status"]), approximate=bool(sensitive))

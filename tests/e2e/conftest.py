@@ -1,0 +1,113 @@
+"""Real-browser fixtures: the app in a subprocess, Debian's Chromium driven by Playwright.
+
+Nothing leaves this machine: Leaflet is served by the app from the npm copy under
+static/vendor, any CDN request the page still makes is answered from node_modules, and
+every other outside request (map tiles) is refused.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+NPM_FILES = {  # CDN file name -> local copy
+    "leaflet.js": ROOT / "node_modules" / "leaflet" / "dist" / "leaflet.js",
+    "leaflet.css": ROOT / "node_modules" / "leaflet" / "dist" / "leaflet.css",
+}
+
+
+def _require(condition: bool, reason: str) -> None:
+    if condition:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"browser tests must run in CI: {reason}")
+    pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    port = _free_port()
+    env = {**os.environ, "NAM_TILES": "none",
+           "NAM_DATA_DIR": str(tmp_path_factory.mktemp("e2e-data"))}
+    log = tmp_path_factory.mktemp("e2e-log") / "streamlit.log"
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+             "--server.port", str(port), "--server.address", "127.0.0.1",
+             "--server.headless", "true"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"streamlit did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.3)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    _require(CHROMIUM.exists(), "Debian's chromium is not installed (/usr/bin/chromium)")
+    _require(all(p.exists() for p in NPM_FILES.values()),
+             "the npm copy of Leaflet is missing: run scripts/setup.sh")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--no-first-run"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1500, "height": 1000})
+    outside: list[str] = []
+
+    def offline(route) -> None:
+        url = route.request.url
+        name = url.rsplit("/", 1)[-1].split("?")[0]
+        local = NPM_FILES.get(name)
+        if local is not None:
+            ctype = "text/css" if name.endswith(".css") else "application/javascript"
+            route.fulfill(status=200, body=local.read_bytes(), headers={"content-type": ctype})
+        else:
+            outside.append(url)
+            route.abort()
+
+    # Only https is intercepted: routing the app's own http requests makes Streamlit's
+    # lazily loaded widgets never render.
+    context.route("https://**/*", offline)
+    pg = context.new_page()
+    pg.outside_requests = outside
+    yield pg
+    context.close()

@@ -1,0 +1,158 @@
+"""The dashboard in a real browser: every area and asset drawn, filters change the map,
+clicks open profiles, and text from data never runs as code."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pandas as pd
+import pytest
+from playwright.sync_api import expect
+
+from mapping.assets import normalize_assets
+from mapping.filters import Filters, compute_measure
+from mapping.render import build_map, prepare_areas
+
+pytestmark = pytest.mark.e2e
+
+COUNT_JS = """() => {
+  let areas = 0, assets = 0;
+  if (!window.map) return null;
+  window.map.eachLayer(l => {
+    const p = l.feature && l.feature.properties;
+    if (p && p.g) areas++;
+    if (p && p.a) assets++;
+  });
+  return [areas, assets];
+}"""
+
+
+def _map_frame(page):
+    page.wait_for_selector("iframe[title='streamlit_folium.st_folium']", timeout=60_000)
+    return page.frame_locator("iframe[title='streamlit_folium.st_folium']")
+
+
+def _counts(page, *, until=None, timeout=30.0):
+    """Poll the map's layers until ``until(counts)`` holds (the map re-mounts on reruns)."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            if "st_folium" not in frame.url and "streamlit_folium" not in frame.url:
+                continue
+            try:
+                last = frame.evaluate(COUNT_JS)
+            except Exception:  # frame replaced mid-evaluation
+                continue
+            if last and (until is None or until(last)):
+                return last
+        time.sleep(0.3)
+    raise AssertionError(f"map never reached the expected state; last counts {last}")
+
+
+def test_every_area_and_asset_drawn_filter_changes_map_and_clicks_open_panels(app_url, page):
+    page.goto(app_url)
+    frame = _map_frame(page)
+    expect(frame.locator(".nam-legend")).to_contain_text("Foreign-born", timeout=60_000)
+    assert _counts(page) == [260, 320]
+    expect(frame.locator(".nam-legend")).to_contain_text("SYNTHETIC DEMO DATA")
+    page.screenshot(path=str(_shot("map-default")))
+
+    # Filter: Vietnamese speakers with limited English, and only assets serving in Vietnamese.
+    page.get_by_role("combobox", name="Language (limited English)").click()
+    page.get_by_role("option", name="Vietnamese").click()
+    page.keyboard.press("Escape")
+    areas, assets = _counts(page, until=lambda c: c[1] < 320)
+    assert areas == 260 and 0 < assets < 320
+    frame = _map_frame(page)
+    expect(frame.locator(".nam-legend")).to_contain_text("Vietnamese", timeout=30_000)
+    assert "lang=vietnamese" in page.url
+
+    # Click an area away from any asset: its profile appears beside the map.
+    target = None
+    for f in page.frames:
+        if "st_folium" in f.url or "streamlit_folium" in f.url:
+            target = f
+    point = target.evaluate("""() => {
+      const m = window.map, pts = [], areas = [];
+      m.eachLayer(l => { const p = l.feature && l.feature.properties;
+        if (p && p.a) pts.push(m.latLngToContainerPoint(l.getLatLng()));
+        if (p && p.g) areas.push(l); });
+      const size = m.getSize();
+      for (const a of areas) {
+        const c = m.latLngToContainerPoint(a.getCenter());
+        if (c.x < 40 || c.y < 40 || c.x > size.x - 300 || c.y > size.y - 40) continue;
+        if (pts.every(p => Math.hypot(p.x - c.x, p.y - c.y) > 25))
+          return {x: c.x, y: c.y, name: a.feature.properties.n};
+      }
+      return null;
+    }""")
+    assert point is not None
+    _map_frame(page).locator(".leaflet-container").click(position={"x": point["x"], "y": point["y"]})
+    expect(page.get_by_text("Top countries of birth")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("heading", name=re.compile(re.escape(point["name"]) + r"\b"))
+           ).to_be_visible()
+
+    # Click an asset: its details appear.
+    spot = target.evaluate("""() => { let out = null; window.map.eachLayer(l => {
+        const p = l.feature && l.feature.properties;
+        if (!out && p && p.a) { const c = window.map.latLngToContainerPoint(l.getLatLng());
+          const s = window.map.getSize();
+          if (c.x > 20 && c.y > 20 && c.x < s.x - 300 && c.y < s.y - 20) out = {x: c.x, y: c.y}; } });
+      return out; }""")
+    _map_frame(page).locator(".leaflet-container").click(position=spot)
+    expect(page.get_by_text("Communities served:")).to_be_visible(timeout=30_000)
+    page.screenshot(path=str(_shot("map-filtered-clicked")))
+    assert all("tile.openstreetmap" in u for u in page.outside_requests) or not page.outside_requests
+
+
+def _shot(name: str):
+    from pathlib import Path
+    out = Path(__file__).parent / "screenshots"
+    out.mkdir(exist_ok=True)
+    return out / f"{name}.png"
+
+
+HOSTILE = ["<img src=x onerror=alert(1)>", "${alert(1)}"]
+
+
+def test_hostile_names_render_as_text_and_never_run(page, demo):
+    """Issue #2: an asset named <img src=x onerror=alert(1)> and one named ${alert(1)}."""
+    rep = demo.area_set.areas.geometry.iloc[5].representative_point()
+    frame = pd.DataFrame([{"asset_id": f"h{i}", "name": n, "category": "legal",
+                           "latitude": rep.y + i * 0.001, "longitude": rep.x}
+                          for i, n in enumerate(HOSTILE)])
+    assets, _ = normalize_assets(frame, source="hostile")
+    areas = demo.area_set.areas.copy()
+    areas.iloc[5, areas.columns.get_loc("name")] = HOSTILE[0]
+    area_set = type(demo.area_set)(areas=areas, indicators=demo.area_set.indicators,
+                                   catalog=demo.area_set.catalog, title="t", source=HOSTILE[1],
+                                   year="2024")
+    m = build_map(prepare_areas(area_set), area_set, compute_measure(area_set, Filters()), assets,
+                  leaflet_js="https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js",
+                  leaflet_css="https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css",
+                  tiles="none")
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("pageerror", lambda e: dialogs.append(f"error: {e}"))
+    page.route("http://xss.test/", lambda r: r.fulfill(
+        status=200, body=m.get_root().render(), headers={"content-type": "text/html"}))
+    page.goto("http://xss.test/")
+    page.wait_for_function("() => document.querySelector('.leaflet-container canvas') !== null")
+    texts = page.evaluate("""() => {
+      const out = [];
+      for (const k of Object.keys(window)) {
+        const v = window[k];
+        if (v && v instanceof L.Map) v.eachLayer(l => {
+          if (l.getTooltip && l.getTooltip()) { l.openTooltip(l.getLatLng ? l.getLatLng() : l.getCenter());
+            out.push(document.querySelector('.leaflet-tooltip-pane').innerText); }
+        });
+      }
+      return out;
+    }""")
+    joined = "\n".join(texts)
+    assert HOSTILE[0] in joined and HOSTILE[1] in joined  # shown as the literal text
+    assert page.locator("img[src='x']").count() == 0
+    assert page.locator(".nam-legend").inner_text().count(HOSTILE[1]) == 1  # source line, as text
+    assert dialogs == []
