@@ -283,18 +283,18 @@ def area_features_json(prepared: PreparedAreas, measure: MeasureResult, classes:
     Properties: ``g`` geoid, ``n`` name (escaped), ``v`` value and ``m`` margin as text,
     ``k`` class index (-1 no data), ``r`` reliability code.
     """
-    values = measure.values.loc[list(prepared.geoids)]
-    class_index = classes.index
-    position = {g: i for i, g in enumerate(measure.values.index)}
+    position = measure.values.index.get_indexer(list(prepared.geoids))
+    values = measure.values.to_numpy(dtype=float)[position]
+    cols = {c: i for i, c in enumerate(measure.values.columns)}
+    shown = [html_text(format_value(v, measure.kind)) for v in values[:, cols["value"]]]
+    margins = [html_text(format_value(m, measure.kind)) if np.isfinite(m) else ""
+               for m in values[:, cols["value_moe"]]]
+    class_index = classes.index[position].tolist()
+    reliability = values[:, cols["reliability"]].astype(int).tolist()
     parts = []
     for i, gid in enumerate(prepared.geoids):
-        row = values.iloc[i]
-        k = int(class_index[position[gid]])
-        moe_text = ("" if not np.isfinite(row["value_moe"])
-                    else format_value(row["value_moe"], measure.kind))
-        props = {"g": gid, "n": prepared.names_html[i],
-                 "v": html_text(format_value(row["value"], measure.kind)),
-                 "m": html_text(moe_text), "k": k, "r": int(row["reliability"])}
+        props = {"g": gid, "n": prepared.names_html[i], "v": shown[i], "m": margins[i],
+                 "k": class_index[i], "r": reliability[i]}
         parts.append(f"[{prepared.geometry_codes[i]},{js_json(props)}]")
     return "[" + ",".join(parts) + "]"
 
