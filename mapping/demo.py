@@ -117,7 +117,7 @@ def _outline(rng: np.random.Generator) -> shapely.Polygon:
     return shapely.Polygon(np.column_stack([x, y])).buffer(0)
 
 
-def _tracts(rng: np.random.Generator) -> gpd.GeoDataFrame:
+def _tracts(rng: np.random.Generator) -> tuple[gpd.GeoDataFrame, shapely.Polygon]:
     outline = _outline(rng)
     minx, miny, maxx, maxy = outline.bounds
     seeds: list[shapely.Point] = []
@@ -140,7 +140,7 @@ def _tracts(rng: np.random.Generator) -> gpd.GeoDataFrame:
     gdf = gpd.GeoDataFrame({"geoid": geoids, "name": names},
                            geometry=gpd.GeoSeries(polys, crs="EPSG:4326"))
     gdf["area_km2"] = area_km2(gdf.geometry)
-    return gdf.set_index("geoid")
+    return gdf.set_index("geoid"), outline
 
 
 def _catalog() -> Catalog:
@@ -184,8 +184,8 @@ _LANGUAGE_KEYS = ("spanish", "french", "german", "slavic", "other_indo_european"
                   "chinese", "vietnamese", "tagalog", "other_asian", "arabic", "other")
 
 
-def _statistics(rng: np.random.Generator, tracts: gpd.GeoDataFrame,
-                outline: shapely.Polygon) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+def _statistics(rng: np.random.Generator, tracts: gpd.GeoDataFrame
+                ) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     centroids = tracts.geometry.representative_point()
     cx, cy = centroids.x.to_numpy(), centroids.y.to_numpy()
     n = len(tracts)
@@ -339,10 +339,8 @@ def demo_dataset() -> tuple[AreaSet, gpd.GeoDataFrame]:
     (True, True, True)
     """
     rng = np.random.default_rng(SEED)
-    outline = _outline(rng)
-    rng = np.random.default_rng(SEED)
-    tracts = _tracts(rng)
-    indicators, est = _statistics(rng, tracts, outline)
+    tracts, _ = _tracts(rng)
+    indicators, est = _statistics(rng, tracts)
     area_set = AreaSet(areas=tracts, indicators=indicators, catalog=_catalog(),
                        title="Demo County", source=SOURCE, year=YEAR, synthetic=True)
     assets = _assets(rng, tracts, est)

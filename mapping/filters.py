@@ -16,9 +16,8 @@ import numpy as np
 import pandas as pd
 
 from mapping.areas import AreaSet
-from mapping.assets import serves_communities, serves_languages
+from mapping.assets import CATEGORY_KEYS, serves_communities, serves_languages
 from mapping.catalog import Catalog, Variable, language_group
-from mapping.errors import DataError
 from mapping.moe import coefficient_of_variation, moe_of_proportion, moe_of_sum, reliability_of_cv
 
 MEASURES: dict[str, str] = {
@@ -74,8 +73,6 @@ def clean_filters(filters: Filters, catalog: Catalog, *, services: tuple[str, ..
         kept = tuple(v for v in values if v in allowed)
         dropped.extend(f"{what} {v!r}" for v in values if v not in allowed)
         return kept
-
-    from mapping.assets import CATEGORY_KEYS
 
     indicator = filters.indicator
     if indicator is not None and indicator not in catalog:
@@ -256,10 +253,3 @@ def format_value(value: float, kind: str) -> str:
     if kind == "density":
         return f"{value:,.1f} /km²"
     return f"{value:,.0f}"
-
-
-def require_variable(catalog: Catalog, variable_id: str) -> Variable:
-    """Return a variable or raise :class:`DataError` naming it (for links and forms)."""
-    if variable_id not in catalog:
-        raise DataError(f"this dataset has no variable {variable_id!r}")
-    return catalog.get(variable_id)

@@ -26,7 +26,7 @@ from mapping.areas import AreaSet, drawable
 from mapping.assets import CATEGORIES, display_points
 from mapping.escape import html_text, js_json, js_string
 from mapping.filters import MeasureResult, format_value
-from mapping.moe import RELIABILITY_BY_CODE, Reliability
+from mapping.moe import RELIABILITY_BY_CODE
 
 #: ColorBrewer YlGnBu, by number of classes.
 PALETTES: dict[int, tuple[str, ...]] = {
@@ -399,8 +399,3 @@ def build_map(prepared: PreparedAreas, area_set: AreaSet, measure: MeasureResult
                         synthetic=area_set.synthetic, asset_counts=counts)).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     return m
-
-
-def reliability_label(code: int) -> str:
-    """Return the words for a reliability code."""
-    return RELIABILITY_BY_CODE.get(int(code), Reliability.UNKNOWN).value

@@ -48,7 +48,7 @@ def _upload(label: str, types: tuple[str, ...], key: str, help_text: str) -> Pat
     try:
         return store_upload(file.name, file.getvalue(), _folder() / key, allowed=types,
                             max_bytes=context.settings().max_upload_bytes)
-    except MappingError as exc:
+    except MappingError as exc:  # refused upload: say why; other steps stay as they are
         st.error(str(exc))
         return None
 
@@ -67,77 +67,78 @@ def upload_form() -> None:
     c1, c2 = st.columns(2)
     source = c1.text_input("Source", placeholder="e.g. ACS 2018-2022 5-year, table B05006")
     year = c2.text_input("Year or period", placeholder="e.g. 2018-2022")
+    try:
+        st.markdown("#### 1. Areas")
+        boundary, area_spec = _areas_step()
+        st.markdown("#### 2. Statistics")
+        table, table_spec = _table_step()
+        st.markdown("#### 3. Assets (optional)")
+        assets_file, asset_spec = _assets_step()
+    except MappingError as exc:  # a file that cannot be read: say why, keep the rest
+        st.error(str(exc))
+        return
+    if not st.button("Check and save dataset", type="primary",
+                     disabled=area_spec is None or table_spec is None):
+        return
+    files = {p.name: p for p in (boundary, table, assets_file) if p is not None}
+    try:
+        spec = build_spec(name=name or slugify(boundary.name if boundary else "dataset"),
+                          source=source, year=year, areas=area_spec or {},
+                          tables=[table_spec] if table_spec else [],
+                          assets=[asset_spec] if asset_spec else [])
+        with st.spinner("Checking the files as the map will read them..."):
+            dataset_id, report = save_dataset(spec, files, context.settings())
+    except MappingError as exc:
+        st.error(f"Not saved: {exc}")
+        return
+    st.success(f"Saved as '{dataset_id}'. Pick it in the Dataset list in the sidebar.")
+    for line in report.notes + report.warnings:
+        st.write("- " + line)
+    if report.rejected:
+        st.dataframe(pd.DataFrame([vars(r) for r in report.rejected]), hide_index=True)
 
-    st.markdown("#### 1. Areas")
+
+def _areas_step() -> tuple[Path | None, dict[str, object] | None]:
     boundary = _upload("Boundary file", BOUNDARY_TYPES, "boundary",
                        "GeoJSON, GeoPackage or a zipped shapefile, in any CRS the file declares.")
-    area_spec = None
-    if boundary is not None:
-        try:
-            cols = _columns_of(boundary, vector=True)
-        except MappingError as exc:
-            st.error(str(exc))
-            return
-        a1, a2, a3 = st.columns(3)
-        id_col = a1.selectbox("Area id column", cols, key="b_id")
-        name_col = a2.selectbox("Area name column", [NONE, *cols], key="b_name")
-        width = a3.number_input("Pad ids with zeros to (0: as is)", 0, 20, 0, key="b_width",
-                                help="US tract GEOIDs have 11 digits; a spreadsheet may have "
-                                     "dropped the leading zero.")
-        area_spec = {"path": boundary.name, "id": id_col,
-                     "name": None if name_col == NONE else name_col,
-                     "id_width": int(width) or None}
+    if boundary is None:
+        return None, None
+    cols = _columns_of(boundary, vector=True)
+    a1, a2, a3 = st.columns(3)
+    id_col = a1.selectbox("Area id column", cols, key="b_id")
+    name_col = a2.selectbox("Area name column", [NONE, *cols], key="b_name")
+    width = a3.number_input("Pad ids with zeros to (0: as is)", 0, 20, 0, key="b_width",
+                            help="US tract GEOIDs have 11 digits; a spreadsheet may have "
+                                 "dropped the leading zero.")
+    return boundary, {"path": boundary.name, "id": id_col,
+                      "name": None if name_col == NONE else name_col,
+                      "id_width": int(width) or None}
 
-    st.markdown("#### 2. Statistics")
+
+def _table_step() -> tuple[Path | None, dict[str, object] | None]:
     table = _upload("Statistics table (CSV)", TABLE_TYPES, "table",
                     "One row per area. Margins of error in their own columns, if you have them.")
-    table_spec = None
-    if table is not None:
-        try:
-            frame = read_table(table)
-        except MappingError as exc:
-            st.error(str(exc))
-            return
-        cols = [str(c) for c in frame.columns]
-        t1, t2, t3 = st.columns(3)
-        tid = t1.selectbox("Id column (joins to the areas)", cols, key="t_id")
-        prefix = t2.text_input("Remove this prefix from ids", key="t_prefix",
-                               help="data.census.gov ids look like 1400000US17031010100.")
-        twidth = t3.number_input("Pad ids to", 0, 20, 0, key="t_width")
-        table_spec = {"path": table.name, "id": tid, "id_prefix": prefix or None,
-                      "id_width": int(twidth) or None,
-                      "variables": _variable_editor(frame, exclude=tid)}
+    if table is None:
+        return None, None
+    frame = read_table(table)
+    cols = [str(c) for c in frame.columns]
+    t1, t2, t3 = st.columns(3)
+    tid = t1.selectbox("Id column (joins to the areas)", cols, key="t_id")
+    prefix = t2.text_input("Remove this prefix from ids", key="t_prefix",
+                           help="data.census.gov ids look like 1400000US17031010100.")
+    width = t3.number_input("Pad ids to", 0, 20, 0, key="t_width")
+    return table, {"path": table.name, "id": tid, "id_prefix": prefix or None,
+                   "id_width": int(width) or None,
+                   "variables": _variable_editor(frame, exclude=tid)}
 
-    st.markdown("#### 3. Assets (optional)")
+
+def _assets_step() -> tuple[Path | None, dict[str, object] | None]:
     assets_file = _upload("Asset table", ASSET_TYPES, "assets",
                           "GeoJSON/GeoPackage points, or a CSV with latitude and longitude "
                           "columns or one '(lat, lon)' column.")
-    asset_spec = None
-    if assets_file is not None:
-        try:
-            asset_spec = _asset_mapping(assets_file)
-        except MappingError as exc:
-            st.error(str(exc))
-            return
-
-    if st.button("Check and save dataset", type="primary",
-                 disabled=area_spec is None or table_spec is None):
-        files = {p.name: p for p in (boundary, table, assets_file) if p is not None}
-        try:
-            spec = build_spec(name=name or slugify(boundary.name if boundary else "dataset"),
-                              source=source, year=year, areas=area_spec or {},
-                              tables=[table_spec] if table_spec else [],
-                              assets=[asset_spec] if asset_spec else [])
-            with st.spinner("Checking the files as the map will read them..."):
-                dataset_id, report = save_dataset(spec, files, context.settings())
-        except MappingError as exc:
-            st.error(f"Not saved: {exc}")
-            return
-        st.success(f"Saved as '{dataset_id}'. Pick it in the Dataset list in the sidebar.")
-        for line in report.notes + report.warnings:
-            st.write("- " + line)
-        if report.rejected:
-            st.dataframe(pd.DataFrame([vars(r) for r in report.rejected]), hide_index=True)
+    if assets_file is None:
+        return None, None
+    return assets_file, _asset_mapping(assets_file)
 
 
 def _variable_editor(frame: pd.DataFrame, *, exclude: str) -> list[dict[str, object]]:
