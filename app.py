@@ -4,10 +4,20 @@ import streamlit as st
 
 st.set_page_config(page_title="Newcomer Asset Map", page_icon=":world_map:", layout="wide")
 
-navigation = st.navigation([
+PAGES = [
     st.Page("pages/map.py", title="Map", icon=":material/map:", default=True),
+    st.Page("pages/profile.py", title="Who lives here?", icon=":material/groups:"),
+    st.Page("pages/branches.py", title="Branches", icon=":material/local_library:"),
+    st.Page("pages/gaps.py", title="Service gaps", icon=":material/troubleshoot:"),
     st.Page("pages/data.py", title="Data", icon=":material/table:"),
-])
+]
+navigation = st.navigation(PAGES)
+st.session_state["_navigation_ready"] = True
+wanted = st.session_state.pop("_wanted_page", None)
+if wanted is not None:  # a deep link that reached a page before navigation existed
+    page = next((p for p in PAGES if p.url_path == wanted[0]), None)
+    if page is not None:
+        st.switch_page(page, query_params=wanted[1])
 # Each page starts with ui.filters.sidebar() (the shared dataset picker and filter pane).
 # It is called from the pages rather than here because Streamlit's AppTest loses widgets
 # drawn by the entry script on reruns, and every page must stay testable.

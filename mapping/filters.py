@@ -130,12 +130,15 @@ class MeasureResult:
     values: pd.DataFrame
     variables: tuple[str, ...]
     note: str = ""
+    unit_label: str | None = None  # for derived measures (distances, scores)
 
     @property
     def unit(self) -> str:
         """How a value reads: people, per cent of the universe, per km², or as published."""
+        if self.unit_label is not None:
+            return self.unit_label
         return {"count": "people", "share": f"% of {self.universe_label or 'universe'}",
-                "density": "people per km²", "median": ""}[self.kind]
+                "density": "people per km²", "median": "", "derived": ""}[self.kind]
 
     @property
     def has_moe(self) -> bool:
@@ -209,6 +212,20 @@ def compute_measure(area_set: AreaSet, filters: Filters) -> MeasureResult:
     return MeasureResult(label=label, kind=kind,
                          universe_label=universe.label if universe is not None else None,
                          values=values, variables=tuple(ids), note=note)
+
+
+def derived_measure(label: str, values: pd.Series, *, unit: str) -> MeasureResult:
+    """Return a measure computed by an analysis (a distance, a score) to map like any other.
+
+    It has no margin of error of its own, so its reliability reads "no margin of error";
+    the analysis that made it shows the reliability of its inputs.
+    """
+    v = values.astype(float).replace([np.inf, -np.inf], np.nan).to_numpy()
+    nan = np.full(v.shape, np.nan)
+    frame = pd.DataFrame({"estimate": v, "moe": nan, "value": v, "value_moe": nan, "cv": nan,
+                          "reliability": reliability_of_cv(nan)}, index=values.index)
+    return MeasureResult(label=label, kind="derived", universe_label=None, values=frame,
+                         variables=(), unit_label=unit)
 
 
 def filter_assets(assets: gpd.GeoDataFrame, filters: Filters, catalog: Catalog) -> gpd.GeoDataFrame:

@@ -330,7 +330,10 @@ def legend_html(measure: MeasureResult, classes: Classes, *, source: str, year: 
                     "</div>")
         lower = upper
     rows.append(f'<div><span class="sw" style="background:{NO_DATA_COLOR}"></span>no data</div>')
-    if measure.has_moe:
+    if measure.kind == "derived":
+        rows.append("<div><i>Computed by the analysis; the table beside the map gives the "
+                    "reliability of the estimates it uses.</i></div>")
+    elif measure.has_moe:
         rows.append('<div><span class="sw unrel"></span>unreliable estimate (CV &gt; 40%): '
                     "dashed, faded</div>")
     else:
@@ -364,13 +367,33 @@ def legend_html(measure: MeasureResult, classes: Classes, *, source: str, year: 
     return style + "".join(parts)
 
 
+_OUTLINE_JS = """(function(){
+  return L.geoJson(%(data)s, {
+    style: function() { return {color: '#d7301f', weight: 2.2, fill: false, opacity: 0.9}; },
+    onEachFeature: function(f, l) { l.bindTooltip(f.properties.label_html, {sticky: true}); }
+  });
+})()"""
+
+
+def outlines_json(outlines: gpd.GeoDataFrame) -> str:
+    """Return outlines (column ``label``) as GeoJSON text, rounded to 1e-5 degrees, labels escaped."""
+    rounded = shapely.transform(outlines.geometry.to_numpy(),
+                                lambda c: np.round(c, COORDINATE_DECIMALS))
+    feats = [f'{{"type":"Feature","geometry":{g},"properties":{js_json({"label_html": html_text(t)})}}}'
+             for g, t in zip(shapely.to_geojson(rounded).tolist(), outlines["label"], strict=True)]
+    return '{"type":"FeatureCollection","features":[' + ",".join(feats) + "]}"
+
+
 def build_map(prepared: PreparedAreas, area_set: AreaSet, measure: MeasureResult,
               assets: gpd.GeoDataFrame, *, leaflet_js: str, leaflet_css: str,
-              tiles: str = "OpenStreetMap", classes: int = 5) -> folium.Map:
+              tiles: str = "OpenStreetMap", classes: int = 5,
+              outlines: gpd.GeoDataFrame | None = None, outline_name: str = "Outlines"
+              ) -> folium.Map:
     """Return the dashboard map: choropleth of ``measure``, asset points, legend.
 
     Build a new map on every rerun (cheap: the geometry text is cached in ``prepared``);
-    never cache the map object across browser sessions.
+    never cache the map object across browser sessions. ``outlines`` (a ``label`` column
+    and polygons) are drawn as red boundaries on top, e.g. branch service areas.
     """
     m = FastMap(leaflet_js=leaflet_js, leaflet_css=leaflet_css, tiles=None,
                 prefer_canvas=True, control_scale=True)
@@ -387,6 +410,8 @@ def build_map(prepared: PreparedAreas, area_set: AreaSet, measure: MeasureResult
         "scale": str(10**COORDINATE_DECIMALS),
     }
     _ScriptLayer(area_js, name=f"Areas: {measure.label}"[:80]).add_to(m)
+    if outlines is not None and len(outlines):
+        _ScriptLayer(_OUTLINE_JS % {"data": outlines_json(outlines)}, name=outline_name).add_to(m)
     counts: list[tuple[str, int]] = []
     if not assets.empty:
         cat_js = js_json([[html_text(c.label), c.color] for c in CATEGORIES])

@@ -10,11 +10,14 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+import geopandas as gpd
+import pandas as pd
 import streamlit as st
 
 from mapping.datasets import Dataset, DatasetEntry, find_dataset, list_datasets, load_dataset
 from mapping.errors import MappingError
 from mapping.render import PreparedAreas, prepare_areas
+from mapping.service_areas import assign_branches, branches_of, service_area_outlines
 from mapping.settings import Settings, load_settings
 
 
@@ -72,3 +75,17 @@ def dataset(dataset_id: str) -> tuple[Dataset, PreparedAreas]:
         st.error(f"This dataset cannot be shown: {exc}")
         st.stop()
         raise
+
+
+@st.cache_resource(show_spinner="Assigning areas to branches...", max_entries=6)
+def _branches(dataset_id: str, stamp: float, _dataset: Dataset
+              ) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+    branches = branches_of(_dataset.assets)
+    assignment = assign_branches(_dataset.area_set, branches)
+    return assignment, service_area_outlines(_dataset.area_set, assignment)
+
+
+def branch_service_areas(data: Dataset) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+    """Return (assignment per area, one outline per branch) for a dataset, cached."""
+    entry = find_dataset(settings(), data.id)
+    return _branches(data.id, _stamp(entry), data)

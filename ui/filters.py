@@ -7,6 +7,9 @@ keys below; the URL is read once per session and written back on every run.
 
 from __future__ import annotations
 
+import inspect
+from pathlib import Path
+
 import streamlit as st
 
 from mapping.assets import CATEGORIES, category
@@ -58,8 +61,23 @@ def _keep_valid(key: str, options: list[str]) -> None:
         st.session_state[key] = [v for v in st.session_state[key] if v in options]
 
 
+def _ensure_navigation() -> None:
+    """Send a page that ran without ``app.py`` through it, keeping the page and the filters.
+
+    On a freshly started server, the first request straight to ``/gaps`` runs
+    ``pages/gaps.py`` as a stand-alone page (Streamlit only learns about ``st.navigation``
+    once ``app.py`` has run), without the app's navigation or layout.
+    """
+    if st.session_state.get("_navigation_ready"):
+        return
+    url_path = Path(inspect.stack()[2].filename).stem
+    st.session_state["_wanted_page"] = (url_path, dict(st.query_params))
+    st.switch_page(str(Path(__file__).resolve().parent.parent / "app.py"))
+
+
 def sidebar() -> tuple[Dataset, Filters]:
     """Render the dataset picker and filter pane; return the dataset and the filters."""
+    _ensure_navigation()
     _from_url()
     entries = [e for e in context.datasets() if e.available]
     ids = [e.id for e in entries]

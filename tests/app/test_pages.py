@@ -76,3 +76,40 @@ def test_cook_county_from_the_sidebar(app, cook):
     assert app.title[0].value == "Cook County, IL"
     assert "1,331 areas" in _caption(app)  # the Lake Michigan tract has no shape
     assert "1,327 of 1,327 assets shown" in _caption(app)
+
+
+def test_profile_page_everything_and_chosen_areas(app):
+    app.switch_page("pages/profile.py").run()
+    assert not app.exception
+    assert app.title[0].value == "Who lives here?"
+    assert [m.label for m in app.metric][:3] == ["Total population",
+                                                 "Population 5 years and over", "Foreign-born"]
+    assert app.metric[2].value.startswith("101,387")
+    app.radio(key="profile_mode").set_value("Areas I choose").run()
+    first = app.multiselect(key="profile_areas").options[0]
+    app.multiselect(key="profile_areas").select(first).run()
+    assert not app.exception
+    assert "1 chosen areas" in app.subheader[0].value
+    assert len(app.get("download_button")) == 2
+
+
+def test_branches_page_sentences(app):
+    app.switch_page("pages/branches.py").run()
+    assert not app.exception
+    assert app.title[0].value == "Which branch serves whom?"
+    bullets = [m.value for m in app.markdown if "serves" in m.value]
+    assert len(bullets) == 3 and "foreign-born residents" in bullets[0]
+
+
+def test_gaps_page_ranks_and_picks_sites(app):
+    app.sidebar.multiselect(key="f_languages").set_value(["spanish"])
+    app.sidebar.multiselect(key="f_categories").set_value(["esl", "library"])
+    app.switch_page("pages/gaps.py").run()
+    assert not app.exception
+    assert app.title[0].value == "Where are the gaps?"
+    text = " ".join(m.value for m in app.markdown)
+    assert "gap score = people in need × kilometres" in text
+    assert "Speak Spanish" in text
+    ranking, picks = app.dataframe[0].value, app.dataframe[1].value
+    assert len(ranking) == 25 and list(ranking["rank"]) == list(range(1, 26))
+    assert 1 <= len(picks) <= 5

@@ -1,0 +1,191 @@
+"""Community profile of any selection of areas, with margins of error combined correctly.
+
+A selection (one area, several, a branch's service area, everything loaded) is summed
+variable by variable: the estimate is the sum over areas and its MOE the root of summed
+squares over areas (zero estimates contribute only their largest MOE), shares use the
+proportion formula with the ratio fallback. Medians cannot be combined across areas and
+are only reported for a single area.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from mapping.areas import AreaSet
+from mapping.assets import category
+from mapping.catalog import TOPICS, language_group, language_name
+from mapping.errors import DataError
+from mapping.escape import html_text
+from mapping.moe import coefficient_of_variation, moe_of_proportion, moe_of_sum, reliability_of_cv
+
+PROFILE_COLUMNS = ("section", "variable", "label", "estimate", "moe", "share", "share_moe",
+                   "universe", "cv", "reliability", "source_variables")
+
+
+@dataclass(frozen=True, eq=False)
+class CommunityProfile:
+    """What a selection of areas holds: figures by section, and the assets inside.
+
+    ``figures`` has :data:`PROFILE_COLUMNS`; ``share`` is a fraction (0-1) of ``universe``;
+    ``source_variables`` names the catalog variables (and areas) each figure came from so
+    every number can be traced to its estimates.
+    """
+
+    title: str
+    geoids: tuple[str, ...]
+    figures: pd.DataFrame
+    assets_by_category: pd.DataFrame  # category, assets
+    assets_by_language: pd.DataFrame  # language, assets
+    source: str
+    year: str
+
+    def section(self, name: str) -> pd.DataFrame:
+        """Return the figures of one section (see :func:`community_profile`)."""
+        return self.figures[self.figures["section"] == name]
+
+
+def _sum_over_areas(area_set: AreaSet, geoids: Sequence[str], ids: Sequence[str]
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    est = area_set.estimates.loc[list(geoids), list(ids)].to_numpy(dtype=float).T
+    moe = area_set.moes.loc[list(geoids), list(ids)].to_numpy(dtype=float).T
+    return np.nansum(est, axis=1), moe_of_sum(np.nan_to_num(est), moe)
+
+
+def community_profile(area_set: AreaSet, assets: gpd.GeoDataFrame, geoids: Sequence[str], *,
+                      title: str) -> CommunityProfile:
+    """Return the profile of the areas ``geoids`` (sums with combined MOEs; see module doc).
+
+    Sections: ``Population``, ``World regions of birth``, ``Countries of birth``,
+    ``Limited English by language``, then one per remaining topic (year of entry,
+    education, poverty, citizenship, income).
+    """
+    geoids = tuple(dict.fromkeys(geoids))
+    unknown = [g for g in geoids if g not in area_set.areas.index]
+    if unknown:
+        raise DataError(f"no area {unknown[0]!r} in this dataset")
+    if not geoids:
+        raise DataError("the selection holds no area")
+    catalog = area_set.catalog
+    counts = [v for v in catalog if v.kind == "count"]
+    ids = [v.id for v in counts]
+    est, moe = _sum_over_areas(area_set, geoids, ids)
+    total = dict(zip(ids, est, strict=True))
+    total_moe = dict(zip(ids, moe, strict=True))
+    rows: list[dict[str, object]] = []
+
+    def add(section: str, variable: str, label: str, e: float, m: float, universe: str | None,
+            sources: str) -> None:
+        share = share_moe = np.nan
+        if universe is not None and total.get(universe, 0) > 0:
+            share = e / total[universe]
+            share_moe = float(moe_of_proportion(e, total[universe], m, total_moe[universe]))
+        rows.append({"section": section, "variable": variable, "label": label, "estimate": e,
+                     "moe": m, "share": share, "share_moe": share_moe,
+                     "universe": catalog.get(universe).label if universe else "",
+                     "source_variables": sources})
+
+    area_note = f" over {len(geoids)} area(s)"
+    for v in counts:
+        if v.topic == "population" or v.role == "foreign_born":
+            add("Population", v.id, v.label, total[v.id], total_moe[v.id], v.universe,
+                v.id + area_note)
+    for region, members in catalog.origins_by_region().items():
+        member_ids = [m.id for m in members]
+        e, m = _sum_over_areas(area_set, geoids, member_ids)
+        region_est = float(e.sum())
+        region_moe = float(moe_of_sum(e[None, :], m[None, :])[0])
+        add("World regions of birth", f"region:{region}", f"{region} ({len(members)} countries "
+            "in this dataset)", region_est, region_moe, members[0].universe,
+            "+".join(member_ids) + area_note)
+    for v in sorted(catalog.origins(), key=lambda v: -total[v.id]):
+        add("Countries of birth", v.id, v.country or v.label, total[v.id], total_moe[v.id],
+            v.universe, v.id + area_note)
+    for v in sorted(catalog.lep_variables(), key=lambda v: -total[v.id]):
+        label = language_group(v.language).label if v.language else v.label
+        add("Limited English by language", v.id, label, total[v.id], total_moe[v.id],
+            v.universe, v.id + area_note)
+    for topic in ("entry", "education", "poverty", "citizenship"):
+        for v in catalog.topic(topic):
+            if v.kind == "count" and v.role is None and not v.is_origin:
+                add(TOPICS[topic], v.id, v.label, total[v.id], total_moe[v.id], v.universe,
+                    v.id + area_note)
+    if len(geoids) == 1:
+        for v in catalog:
+            if v.kind == "median":
+                e = float(area_set.estimates.at[geoids[0], v.id])
+                m = float(area_set.moes.at[geoids[0], v.id])
+                add(TOPICS[v.topic], v.id, v.label, e, m, None, v.id + area_note)
+    figures = pd.DataFrame(rows, columns=[c for c in PROFILE_COLUMNS if c not in
+                                          ("cv", "reliability")])
+    figures["cv"] = coefficient_of_variation(figures["estimate"], figures["moe"])
+    figures["reliability"] = reliability_of_cv(figures["cv"])
+    inside = assets[assets["geoid"].isin(geoids)] if "geoid" in assets else assets.iloc[:0]
+    by_cat = (inside["category"].map(lambda k: category(k).label).value_counts()
+              .rename_axis("category").reset_index(name="assets"))
+    langs = inside["languages"].explode().dropna()
+    by_lang = (langs.map(language_name).value_counts().rename_axis("language")
+               .reset_index(name="assets"))
+    return CommunityProfile(title=title, geoids=geoids, figures=figures[list(PROFILE_COLUMNS)],
+                            assets_by_category=by_cat, assets_by_language=by_lang,
+                            source=area_set.source, year=area_set.year)
+
+
+def profile_csv(profile: CommunityProfile) -> str:
+    """Return the profile as CSV text (spreadsheet-safe: no cell starts with = + - @)."""
+    frame = profile.figures.copy()
+    frame["reliability"] = frame["reliability"].map(
+        {0: "reliable", 1: "use with caution", 2: "unreliable", 3: "no margin of error"})
+    for col in ("label", "universe", "source_variables"):
+        frame[col] = frame[col].astype(str).map(neutralise_formula)
+    header = f"# {neutralise_formula(profile.title)}; source: {profile.source} {profile.year}\n"
+    return header + frame.to_csv(index=False)
+
+
+def neutralise_formula(text: str) -> str:
+    """Return text a spreadsheet will not run as a formula (leading = + - @ tab CR quoted).
+
+    Examples
+    --------
+    >>> neutralise_formula("=HYPERLINK(1)"), neutralise_formula("Mexico")
+    ("'=HYPERLINK(1)", 'Mexico')
+    """
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def profile_summary_html(profile: CommunityProfile, *, top: int = 5) -> str:
+    """Return a one-page, self-contained HTML summary of the profile (print it or mail it)."""
+    def fmt(row: pd.Series) -> str:
+        text = f"{row['estimate']:,.0f}"
+        if np.isfinite(row["moe"]):
+            text += f" ± {row['moe']:,.0f}"
+        if np.isfinite(row["share"]):
+            text += f" ({row['share'] * 100:.1f}%)"
+        return text
+
+    rel = {0: "", 1: " (use with caution)", 2: " (unreliable)", 3: ""}
+    parts = [f"<h1>{html_text(profile.title)}</h1>",
+             f"<p>{len(profile.geoids)} area(s). Source: {html_text(profile.source)}"
+             f"{', ' + html_text(profile.year) if profile.year else ''}. Margins of error at 90% "
+             "confidence, combined with the Census Bureau's formulas.</p>"]
+    for section in profile.figures["section"].unique():
+        rows = profile.section(section)
+        if section in ("Countries of birth", "Limited English by language"):
+            rows = rows[rows["estimate"] > 0].head(top)
+        if rows.empty:
+            continue
+        items = "".join(f"<li>{html_text(r['label'])}: {html_text(fmt(r))}"
+                        f"{rel[int(r['reliability'])]}</li>" for _, r in rows.iterrows())
+        parts.append(f"<h2>{html_text(section)}</h2><ul>{items}</ul>")
+    if len(profile.assets_by_category):
+        items = "".join(f"<li>{html_text(r['category'])}: {r['assets']}</li>"
+                        for _, r in profile.assets_by_category.iterrows())
+        parts.append(f"<h2>Community assets inside</h2><ul>{items}</ul>")
+    style = ("<style>body{font:14px/1.4 sans-serif;max-width:720px;margin:2em auto}"
+             "h1{font-size:22px}h2{font-size:16px;margin-bottom:2px}ul{margin-top:2px}</style>")
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{html_text(profile.title)}"
+            f"</title>{style}</head><body>{''.join(parts)}</body></html>")

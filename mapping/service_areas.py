@@ -1,0 +1,138 @@
+"""Branch service areas: each area goes to its nearest library branch, in metres."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from mapping.areas import AreaSet, drawable
+from mapping.catalog import language_group
+from mapping.errors import DataError
+from mapping.projection import area_points, metric_crs, metric_points
+
+
+def branches_of(assets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Return the library branches among the assets (active or temporarily closed)."""
+    found = assets[(assets["category"] == "library") & (assets["status"] != "inactive")]
+    return found.sort_values("asset_id")
+
+
+def assign_branches(area_set: AreaSet, branches: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Return, per area, its nearest branch and the distance in metres.
+
+    Distance runs from the area's representative point (always inside it) to the branch,
+    in the UTM zone of the data. Ties go to the branch with the smallest ``asset_id``, so
+    the same inputs always give the same service areas. Areas with no shape get no branch.
+
+    Returns
+    -------
+    DataFrame indexed by ``geoid`` with ``branch_id``, ``branch`` (name), ``distance_m``.
+    """
+    if branches.empty:
+        raise DataError("this dataset has no library branch (category 'Library branch') to "
+                        "assign areas to")
+    areas = area_set.areas
+    crs = metric_crs(areas.geometry)
+    branches = branches.sort_values("asset_id")
+    tree = shapely.STRtree(shapely.points(metric_points(branches.geometry, crs)))
+    shown = drawable(areas.geometry)
+    pts = shapely.points(metric_points(area_points(areas[shown]), crs))
+    pairs, dist = tree.query_nearest(pts, return_distance=True, all_matches=True)
+    # all_matches returns every equidistant branch: keep the first by asset_id order.
+    order = np.lexsort((pairs[1], pairs[0]))
+    pairs, dist = pairs[:, order], dist[order]
+    first = np.unique(pairs[0], return_index=True)[1]
+    area_idx, branch_idx, dist = pairs[0][first], pairs[1][first], dist[first]
+    out = pd.DataFrame(index=areas.index, columns=["branch_id", "branch", "distance_m"])
+    geoids = areas.index[shown][area_idx]
+    out.loc[geoids, "branch_id"] = branches["asset_id"].to_numpy()[branch_idx]
+    out.loc[geoids, "branch"] = branches["name"].to_numpy()[branch_idx]
+    out.loc[geoids, "distance_m"] = dist
+    return out.astype({"distance_m": float})
+
+
+def service_area_outlines(area_set: AreaSet, assignment: pd.DataFrame, *,
+                          tolerance: float | None = None) -> gpd.GeoDataFrame:
+    """Return one polygon per branch: the union of the areas it serves (label = branch name).
+
+    The areas are simplified as a coverage first, so the union is quick and the outlines
+    match the simplified areas drawn under them.
+    """
+    from mapping.render import simplify_tolerance
+
+    areas = area_set.areas.loc[drawable(area_set.areas.geometry)]
+    tol = simplify_tolerance(areas) if tolerance is None else tolerance
+    simplified = pd.Series(shapely.coverage_simplify(areas.geometry.to_numpy(), tol),
+                           index=areas.index)
+    groups = assignment.loc[areas.index].dropna(subset=["branch_id"]).groupby("branch")
+    labels, geoms = [], []
+    for branch, group in groups:
+        labels.append(f"Service area of {branch} ({len(group)} areas)")
+        geoms.append(shapely.coverage_union_all(simplified.loc[group.index].to_numpy()))
+    return gpd.GeoDataFrame({"label": labels}, geometry=geoms, crs="EPSG:4326")
+
+
+@dataclass(frozen=True)
+class BranchSummary:
+    """The newcomer profile of one branch's service area, in numbers and in one sentence."""
+
+    branch_id: str
+    branch: str
+    areas: int
+    population: float
+    foreign_born: float
+    foreign_born_moe: float
+    top_origins: tuple[tuple[str, float], ...]
+    top_language: tuple[str, float, float] | None  # label, estimate, moe
+    sentence: str
+
+
+def summarize_branches(area_set: AreaSet, assignment: pd.DataFrame, *, top: int = 2
+                       ) -> list[BranchSummary]:
+    """Return one summary per branch, largest foreign-born population first."""
+    from mapping.community import _sum_over_areas  # one summing rule for every selection
+
+    catalog = area_set.catalog
+    pop = catalog.by_role("total_population")
+    fb = catalog.by_role("foreign_born")
+    origins = catalog.origins()
+    leps = catalog.lep_variables()
+    out = []
+    for (branch_id, branch), group in assignment.dropna(subset=["branch_id"]).groupby(
+            ["branch_id", "branch"]):
+        geoids = list(group.index)
+        pop_e = _sum_over_areas(area_set, geoids, [pop.id])[0][0] if pop else np.nan
+        fb_e, fb_m = (_sum_over_areas(area_set, geoids, [fb.id]) if fb else ([np.nan], [np.nan]))
+        top_origins: tuple[tuple[str, float], ...] = ()
+        if origins:
+            e, _ = _sum_over_areas(area_set, geoids, [v.id for v in origins])
+            ranked = sorted(zip(origins, e, strict=True), key=lambda x: -x[1])[:top]
+            top_origins = tuple((v.country or v.label, float(x)) for v, x in ranked if x > 0)
+        top_language = None
+        if leps:
+            e, m = _sum_over_areas(area_set, geoids, [v.id for v in leps])
+            i = int(np.argmax(e))
+            label = language_group(leps[i].language).label if leps[i].language else leps[i].label
+            top_language = (label, float(e[i]), float(m[i]))
+        out.append(BranchSummary(str(branch_id), str(branch), len(geoids), float(pop_e),
+                                 float(fb_e[0]), float(fb_m[0]), top_origins, top_language,
+                                 _sentence(str(branch), float(fb_e[0]), top_origins,
+                                           top_language)))
+    return sorted(out, key=lambda s: -(s.foreign_born if np.isfinite(s.foreign_born) else -1))
+
+
+def _sentence(branch: str, fb: float, origins: tuple[tuple[str, float], ...],
+              language: tuple[str, float, float] | None) -> str:
+    parts = [f"{branch} serves"]
+    parts.append(f"{fb:,.0f} foreign-born residents" if np.isfinite(fb) else "its area")
+    text = " ".join(parts)
+    if origins:
+        names = " and ".join(name for name, _ in origins)
+        text += f"; the largest groups are from {names}"
+    if language and language[1] > 0:
+        text += f"; {language[1]:,.0f} people speak {language[0]} with limited English"
+    return text + "."

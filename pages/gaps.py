@@ -1,0 +1,56 @@
+"""Where are the gaps? Need against access, ranked, and where to go next."""
+
+from dataclasses import replace
+
+import streamlit as st
+
+from mapping.errors import MappingError
+from mapping.filters import compute_measure, derived_measure, filter_assets
+from mapping.gaps import GAP_FORMULA, candidate_sites, gap_table, greedy_sites
+from mapping.render import build_map
+from ui import context
+from ui.filters import sidebar
+from ui.gap_views import gap_ranking_table, picks_table
+from ui.map_widget import show_map
+
+data, filters = sidebar()
+area_set = data.area_set
+st.title("Where are the gaps?")
+st.caption("The community is what the sidebar picks (languages, else origins, else the "
+           "indicator); the services are the sidebar's categories and services.")
+c1, c2, c3 = st.columns(3)
+radius = c1.number_input("Walking radius (metres)", 100, 5000, 800, step=100)
+k = c2.number_input("Sites to pick", 1, 20, 5)
+kinds = c3.multiselect("Candidate sites", ["branches", "assets", "areas"],
+                       default=["branches", "assets", "areas"])
+records_language = bool(data.assets["languages"].map(len).any())
+strict = st.checkbox("Only services offered in the chosen language / to the chosen community",
+                     value=records_language, disabled=not records_language,
+                     help="Off when no asset of this dataset records its languages.")
+try:
+    need = compute_measure(area_set, replace(filters, measure="count"))
+    service_filters = filters if strict else replace(filters, languages=(), origins=(),
+                                                     regions=())
+    matching = filter_assets(data.assets, service_filters, area_set.catalog)
+    gaps = gap_table(area_set, need, matching, radius_m=float(radius))
+    picks = greedy_sites(area_set, gaps, candidate_sites(area_set, data.assets,
+                                                         kinds=tuple(kinds)),
+                         k=int(k), radius_m=float(radius)) if kinds else []
+except MappingError as exc:
+    st.error(str(exc))
+    st.stop()
+
+st.markdown(f"**Need:** {need.label}. **Matching services:** {len(matching):,} assets.  \n"
+            f"**{GAP_FORMULA}.** An area is *served* when a matching service lies within "
+            f"{radius:,} m.")
+settings = context.settings()
+_, prepared = context.dataset(data.id)
+js, css = settings.leaflet_urls()
+score = derived_measure("Gap score (people × km)", gaps["gap_score"].reindex(area_set.areas.index),
+                        unit="people × km")
+show_map(build_map(prepared, area_set, score, matching, leaflet_js=js, leaflet_css=css,
+                   tiles=settings.tiles), height=520)
+st.markdown("#### Worst gaps")
+st.dataframe(gap_ranking_table(gaps.head(25)), hide_index=True, width="stretch")
+st.markdown(f"#### Where to go next: {len(picks)} site(s) within {radius:,} m of unserved need")
+st.dataframe(picks_table(picks, gaps), hide_index=True, width="stretch")

@@ -1,0 +1,24 @@
+"""Who lives here? The community profile of any selection of areas."""
+
+import streamlit as st
+
+from mapping.community import community_profile
+from mapping.errors import MappingError
+from ui.analysis import pick_selection, show_profile
+from ui.filters import sidebar
+
+data, _ = sidebar()
+st.title("Who lives here?")
+st.caption("Sums over the selected areas with margins of error combined by the Census "
+           "Bureau's formulas (90% confidence). Each figure names the variables it comes from.")
+geoids, title = pick_selection(data)
+if not geoids:
+    st.info("Choose at least one area.")
+    st.stop()
+try:
+    profile = community_profile(data.area_set, data.assets, geoids, title=title)
+except MappingError as exc:
+    st.error(str(exc))
+    st.stop()
+st.subheader(title)
+show_profile(profile)

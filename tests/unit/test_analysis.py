@@ -1,0 +1,178 @@
+"""Planners' analysis on hand-built cases: distances in metres, radius boundary, greedy
+siting, branch ties, and MOEs of a selection's sums and shares."""
+
+import math
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from mapping.areas import AreaSet, area_km2
+from mapping.assets import normalize_assets
+from mapping.catalog import Catalog, Variable
+from mapping.community import community_profile, neutralise_formula, profile_csv
+from mapping.errors import DataError
+from mapping.filters import Filters, compute_measure
+from mapping.gaps import access, candidate_sites, gap_table, greedy_sites
+from mapping.service_areas import assign_branches, summarize_branches
+
+UTM = "EPSG:32616"  # UTM 16N, metres; the tests place everything near Chicago
+X0, Y0 = 440_000.0, 4_630_000.0
+
+
+def _square(x, y, half=50.0):
+    return shapely.box(x - half, y - half, x + half, y + half)
+
+
+def _area_set(centres, need, need_moe=None) -> AreaSet:
+    """Areas as 100 m squares centred on ``centres`` (metres from X0, Y0)."""
+    geoids = [f"A{i}" for i in range(len(centres))]
+    geoms = gpd.GeoSeries([_square(X0 + x, Y0 + y) for x, y in centres], crs=UTM).to_crs(4326)
+    areas = gpd.GeoDataFrame({"geoid": geoids, "name": geoids}, geometry=geoms.values,
+                             crs="EPSG:4326")
+    areas["area_km2"] = area_km2(areas.geometry)
+    need_moe = need_moe or [10.0] * len(need)
+    pop = [1000.0] * len(need)
+    tidy = pd.DataFrame(
+        [{"geoid": g, "variable": "pop", "estimate": p, "moe": 50.0} for g, p in zip(geoids, pop, strict=True)]
+        + [{"geoid": g, "variable": "lep_es", "estimate": n, "moe": m}
+           for g, n, m in zip(geoids, need, need_moe, strict=True)])
+    catalog = Catalog((Variable("pop", "Population", "population", role="total_population"),
+                       Variable("lep_es", "Spanish LEP", "language", universe="pop",
+                                language="spanish")))
+    return AreaSet(areas=areas.set_index("geoid"), indicators=tidy, catalog=catalog, title="t",
+                   source="hand-made", year="2024")
+
+
+def _assets(points, *, category="esl", ids=None):
+    """Assets at ``points`` (metres from X0, Y0)."""
+    ll = gpd.GeoSeries([shapely.Point(X0 + x, Y0 + y) for x, y in points], crs=UTM).to_crs(4326)
+    frame = pd.DataFrame({"asset_id": ids or [f"s{i}" for i in range(len(points))],
+                          "name": [f"site {i}" for i in range(len(points))],
+                          "category": category, "latitude": ll.y, "longitude": ll.x,
+                          "languages": "es"})
+    gdf, problems = normalize_assets(frame, source="t")
+    assert not problems
+    return gdf
+
+
+@pytest.mark.parametrize("asset_at,expected_m", [
+    ((300, 0), 300.0),
+    ((0, -1250), 1250.0),
+    ((3000, 4000), 5000.0),
+])
+def test_nearest_distance_in_metres(asset_at, expected_m):
+    result = access(_area_set([(0, 0)], [100]), _assets([asset_at]))
+    assert result.loc["A0", "nearest_m"] == pytest.approx(expected_m, abs=0.5)
+
+
+@pytest.mark.parametrize("distance,counted", [(799.0, 1), (801.0, 0)])
+def test_coverage_count_at_the_radius_boundary(distance, counted):
+    result = access(_area_set([(0, 0)], [100]), _assets([(distance, 0), (5000, 0)]),
+                    radius_m=800)
+    assert result.loc["A0", "within_radius"] == counted
+
+
+def test_no_matching_asset_means_infinite_distance_and_no_access():
+    result = access(_area_set([(0, 0)], [100]), _assets([])[:0])
+    assert math.isinf(result.loc["A0", "nearest_m"]) and result.loc["A0", "within_radius"] == 0
+
+
+def test_gap_score_is_need_times_capped_kilometres():
+    areas = _area_set([(0, 0), (0, 3000), (0, 30_000)], [100, 50, 10])
+    gaps = gap_table(areas, compute_measure(areas, Filters(languages=("spanish",))),
+                     _assets([(500, 0)]))
+    assert gaps.loc["A0", "gap_score"] == pytest.approx(100 * 0.5, abs=0.01)
+    assert gaps.loc["A1", "gap_score"] == pytest.approx(50 * math.hypot(500, 3000) / 1000, rel=1e-4)
+    assert gaps.loc["A2", "gap_score"] == pytest.approx(10 * 10.0)  # capped at 10 km
+    assert list(gaps.index) == ["A1", "A2", "A0"]  # 152 > 100 > 50
+
+
+def test_gap_table_refuses_shares():
+    areas = _area_set([(0, 0)], [100])
+    with pytest.raises(DataError, match="counts of people"):
+        gap_table(areas, compute_measure(areas, Filters(languages=("spanish",), measure="share")),
+                  _assets([(0, 0)]))
+
+
+def test_greedy_siting_picks_the_known_best_sites():
+    # Unserved areas: A0 (need 100) and A1 (need 80) near x=0; A2 (need 150) at x=5000;
+    # A3 (need 60) at x=10000. Candidate c0 covers A0+A1 (180), c1 covers A2 (150),
+    # c2 covers A1 only (80), c3 covers A3 (60).
+    areas = _area_set([(0, 0), (600, 0), (5000, 0), (10_000, 0)], [100, 80, 150, 60])
+    gaps = gap_table(areas, compute_measure(areas, Filters(languages=("spanish",))),
+                     _assets([(50_000, 0)]))  # one far-away service: nobody is served
+    cands = _assets([(300, 0), (5000, 100), (900, 0), (10_000, 0)], category="library",
+                    ids=["c0", "c1", "c2", "c3"])
+    picks = greedy_sites(areas, gaps, candidate_sites(areas, cands, kinds=("assets",)), k=3,
+                         radius_m=800)
+    assert [p.candidate_id for p in picks] == ["asset:c0", "asset:c1", "asset:c3"]
+    assert [p.need_covered for p in picks] == [180, 150, 60]
+    assert picks[0].areas_covered == ("A0", "A1")
+
+
+def test_greedy_siting_skips_served_areas_and_stops_when_nothing_is_left():
+    areas = _area_set([(0, 0), (5000, 0)], [100, 200])
+    gaps = gap_table(areas, compute_measure(areas, Filters(languages=("spanish",))),
+                     _assets([(5000, 300)]))  # A1 is served within 800 m
+    cands = candidate_sites(areas, _assets([(0, 0), (5000, 0)], category="library"),
+                            kinds=("areas", "assets"))
+    picks = greedy_sites(areas, gaps, cands, k=5)
+    assert len(picks) == 1 and picks[0].need_covered == 100
+
+
+def test_branch_ties_go_to_the_smallest_id():
+    areas = _area_set([(0, 0)], [1])
+    branches = _assets([(1000, 0), (-1000, 0)], category="library", ids=["b2", "b1"])
+    assignment = assign_branches(areas, branches)
+    assert assignment.loc["A0", "branch_id"] == "b1"
+    assert assignment.loc["A0", "distance_m"] == pytest.approx(1000, abs=0.5)
+
+
+def test_branch_assignment_is_nearest():
+    areas = _area_set([(0, 0), (9000, 0), (4000, 0)], [1, 2, 3])
+    branches = _assets([(0, 100), (10_000, 0)], category="library", ids=["west", "east"])
+    assignment = assign_branches(areas, branches)
+    assert assignment["branch_id"].tolist() == ["west", "east", "west"]
+
+
+def test_branch_summary_sentence():
+    areas = _area_set([(0, 0), (100, 0)], [10, 20])
+    branches = _assets([(0, 0)], category="library", ids=["b"])
+    [summary] = summarize_branches(areas, assign_branches(areas, branches))
+    assert summary.areas == 2 and summary.population == 2000
+    assert "30 people speak Spanish with limited English" in summary.sentence
+
+
+def test_selection_profile_sums_with_combined_moes():
+    areas = _area_set([(0, 0), (100, 0), (200, 0)], [100, 0, 0], need_moe=[30, 12, 20])
+    profile = community_profile(areas, _assets([])[:0], ["A0", "A1", "A2"], title="all")
+    row = profile.section("Limited English by language").iloc[0]
+    assert row["estimate"] == 100
+    assert row["moe"] == pytest.approx(math.hypot(30, 20))  # zeros: only the largest MOE
+    assert row["share"] == pytest.approx(100 / 3000)
+    moe_pop = math.sqrt(3 * 50**2)
+    p = 100 / 3000
+    assert row["share_moe"] == pytest.approx(math.sqrt(row["moe"] ** 2 - p**2 * moe_pop**2) / 3000)
+    assert row["source_variables"] == "lep_es over 3 area(s)"
+
+
+def test_profile_csv_is_spreadsheet_safe():
+    areas = _area_set([(0, 0)], [5])
+    areas.areas.loc["A0", "name"] = "=cmd"
+    text = profile_csv(community_profile(areas, _assets([])[:0], ["A0"], title="=HYPERLINK(1)"))
+    assert "\n=" not in text and ",=" not in text and text.startswith("# '=HYPERLINK")
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM", "'@SUM"), ("\tx", "'\tx"),
+    ("plain", "plain"), ("", ""),
+])
+def test_neutralise_formula(text, expected):
+    assert neutralise_formula(text) == expected
+
+
+def test_empty_selection_is_refused():
+    with pytest.raises(DataError, match="no area"):
+        community_profile(_area_set([(0, 0)], [1]), _assets([])[:0], [], title="x")

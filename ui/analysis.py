@@ -1,0 +1,112 @@
+"""Widgets and charts shared by the planners' pages (profile, branches, gaps)."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from mapping.community import CommunityProfile, profile_csv, profile_summary_html
+from mapping.datasets import Dataset
+from mapping.escape import markdown_text as md
+from mapping.moe import RELIABILITY_BY_CODE
+from mapping.service_areas import branches_of
+from ui import context
+
+RELIABILITY_COLORS = {"reliable": "#2c7fb8", "use with caution": "#fdae61",
+                      "unreliable": "#d7191c", "no margin of error": "#969696"}
+
+
+def pick_selection(data: Dataset) -> tuple[list[str], str]:
+    """Ask which areas to profile; return their ids and a title for the profile."""
+    areas = data.area_set.areas
+    options = ["Everything loaded", "Areas I choose", "A branch's service area"]
+    clicked = st.session_state.get("selection")
+    if clicked and clicked[0] == "area" and clicked[1] in areas.index:
+        options.insert(0, "The area I clicked on the map")
+    mode = st.radio("Profile of", options, horizontal=True, key="profile_mode")
+    if mode == "The area I clicked on the map":
+        return [clicked[1]], str(areas.at[clicked[1], "name"])
+    if mode == "Areas I choose":
+        chosen = st.multiselect("Areas", list(areas.index), key="profile_areas",
+                                format_func=lambda g: str(areas.at[g, "name"]))
+        return chosen, f"{len(chosen)} chosen areas of {data.area_set.title}"
+    if mode == "A branch's service area":
+        branches = branches_of(data.assets)
+        if branches.empty:
+            st.warning("This dataset has no library branches.")
+            return [], ""
+        assignment, _ = context.branch_service_areas(data)
+        branch = st.selectbox("Branch", sorted(assignment["branch"].dropna().unique()),
+                              key="profile_branch")
+        geoids = list(assignment.index[assignment["branch"] == branch])
+        return geoids, f"Service area of {branch}"
+    return list(areas.index), f"All of {data.area_set.label}"
+
+
+def figure_chart(rows: pd.DataFrame, *, title: str) -> alt.Chart:
+    """Bars of estimates with their 90% margins of error, coloured by reliability."""
+    frame = rows.assign(
+        low=(rows["estimate"] - rows["moe"]).clip(lower=0),
+        high=rows["estimate"] + rows["moe"],
+        reliability_text=rows["reliability"].map(lambda c: RELIABILITY_BY_CODE[int(c)].value),
+    )
+    y = alt.Y("label:N", sort=None, title=None, axis=alt.Axis(labelLimit=260))
+    colors = alt.Scale(domain=list(RELIABILITY_COLORS), range=list(RELIABILITY_COLORS.values()))
+    bars = alt.Chart(frame).mark_bar().encode(
+        x=alt.X("estimate:Q", title="people"), y=y,
+        color=alt.Color("reliability_text:N", scale=colors, title="reliability",
+                        legend=alt.Legend(orient="bottom")),
+        tooltip=[alt.Tooltip("label:N", title=""), alt.Tooltip("estimate:Q", format=",.0f"),
+                 alt.Tooltip("moe:Q", format=",.0f", title="± MOE"),
+                 alt.Tooltip("reliability_text:N", title="reliability")])
+    errors = alt.Chart(frame).mark_rule(color="black").encode(x="low:Q", x2="high:Q", y=y)
+    return (bars + errors).properties(title=title, height=alt.Step(24))
+
+
+def figures_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """The figures as a person reads them, each traceable to its source variables."""
+    return pd.DataFrame({
+        "": rows["label"],
+        "estimate": rows["estimate"].map(lambda v: f"{v:,.0f}"),
+        "± MOE": rows["moe"].map(lambda v: f"{v:,.0f}" if pd.notna(v) else "n/a"),
+        "share": rows["share"].map(lambda v: f"{v * 100:.1f}%" if pd.notna(v) else ""),
+        "± share (pts)": rows["share_moe"].map(lambda v: f"{v * 100:.1f}" if pd.notna(v) else ""),
+        "of": rows["universe"],
+        "reliability": rows["reliability"].map(lambda c: RELIABILITY_BY_CODE[int(c)].value),
+        "from": rows["source_variables"],
+    })
+
+
+def show_profile(profile: CommunityProfile, *, top: int = 10) -> None:
+    """Render a community profile: headline numbers, charts, tables, assets, downloads."""
+    pop = profile.section("Population").set_index("variable")
+    cols = st.columns(3)
+    for col, (_, row) in zip(cols, pop.iterrows(), strict=False):
+        share = f" ({row['share'] * 100:.1f}%)" if pd.notna(row["share"]) else ""
+        moe = f"± {row['moe']:,.0f}" if pd.notna(row["moe"]) else "no MOE published"
+        col.metric(row["label"], f"{row['estimate']:,.0f}{share}", moe, delta_color="off")
+    for section in profile.figures["section"].unique():
+        if section == "Population":
+            continue
+        rows = profile.section(section)
+        if section in ("Countries of birth", "Limited English by language"):
+            rows = rows[rows["estimate"] > 0].head(top)
+        if rows.empty:
+            continue
+        st.markdown(f"#### {md(section)}")
+        left, right = st.columns([1, 1.2])
+        left.altair_chart(figure_chart(rows, title=section), width="stretch")
+        right.dataframe(figures_table(rows), hide_index=True, width="stretch")
+    st.markdown("#### Community assets inside")
+    if profile.assets_by_category.empty:
+        st.caption("No asset of this dataset lies in the selection.")
+    else:
+        a, b = st.columns(2)
+        a.dataframe(profile.assets_by_category, hide_index=True, width="stretch")
+        b.dataframe(profile.assets_by_language, hide_index=True, width="stretch")
+    d1, d2 = st.columns(2)
+    d1.download_button("Download the profile (CSV)", profile_csv(profile),
+                       file_name="community-profile.csv", mime="text/csv")
+    d2.download_button("Download a one-page summary (HTML)", profile_summary_html(profile),
+                       file_name="community-profile.html", mime="text/html")
