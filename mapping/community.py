@@ -11,17 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
+import shapely.geometry
 
-from mapping.areas import AreaSet
+from mapping.areas import AreaSet, drawable
 from mapping.assets import category
 from mapping.catalog import TOPICS, language_group, language_name
 from mapping.errors import DataError
 from mapping.escape import html_text
 from mapping.moe import coefficient_of_variation, moe_of_proportion, moe_of_sum, reliability_of_cv
+from mapping.projection import area_points
 
 PROFILE_COLUMNS = ("section", "variable", "label", "estimate", "moe", "share", "share_moe",
                    "universe", "cv", "reliability", "source_variables")
@@ -47,6 +51,23 @@ class CommunityProfile:
     def section(self, name: str) -> pd.DataFrame:
         """Return the figures of one section (see :func:`community_profile`)."""
         return self.figures[self.figures["section"] == name]
+
+
+def areas_in_shape(area_set: AreaSet, shape: dict[str, Any]) -> list[str]:
+    """Return the areas whose inside point lies in a drawn shape (GeoJSON geometry, WGS84).
+
+    An area counts whole or not at all (its representative point decides), so sums stay
+    sums of published estimates.
+    """
+    try:
+        geometry = shapely.geometry.shape(shape)
+    except (AttributeError, KeyError, TypeError, ValueError, shapely.errors.ShapelyError):
+        raise DataError("the drawn shape cannot be read; draw it again") from None
+    if geometry.geom_type not in ("Polygon", "MultiPolygon") or not geometry.is_valid:
+        raise DataError("draw a polygon or a rectangle whose sides do not cross")
+    areas = area_set.areas[drawable(area_set.areas.geometry)]
+    inside = area_points(areas).within(geometry)
+    return list(areas.index[inside.to_numpy()])
 
 
 def _sum_over_areas(area_set: AreaSet, geoids: Sequence[str], ids: Sequence[str]

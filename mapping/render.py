@@ -20,6 +20,7 @@ import numpy as np
 import shapely
 from branca.element import MacroElement
 from folium.map import Layer
+from folium.plugins import Draw
 from jinja2 import Template
 
 from mapping.areas import AreaSet, drawable
@@ -387,13 +388,14 @@ def outlines_json(outlines: gpd.GeoDataFrame) -> str:
 def build_map(prepared: PreparedAreas, area_set: AreaSet, measure: MeasureResult,
               assets: gpd.GeoDataFrame, *, leaflet_js: str, leaflet_css: str,
               tiles: str = "OpenStreetMap", classes: int = 5,
-              outlines: gpd.GeoDataFrame | None = None, outline_name: str = "Outlines"
-              ) -> folium.Map:
+              outlines: gpd.GeoDataFrame | None = None, outline_name: str = "Outlines",
+              draw: tuple[str, str] | None = None) -> folium.Map:
     """Return the dashboard map: choropleth of ``measure``, asset points, legend.
 
     Build a new map on every rerun (cheap: the geometry text is cached in ``prepared``);
     never cache the map object across browser sessions. ``outlines`` (a ``label`` column
-    and polygons) are drawn as red boundaries on top, e.g. branch service areas.
+    and polygons) are drawn as red boundaries on top, e.g. branch service areas. ``draw``
+    (the js and css URLs of Leaflet.draw) adds a tool to draw a polygon or rectangle.
     """
     m = FastMap(leaflet_js=leaflet_js, leaflet_css=leaflet_css, tiles=None,
                 prefer_canvas=True, control_scale=True)
@@ -422,5 +424,13 @@ def build_map(prepared: PreparedAreas, area_set: AreaSet, measure: MeasureResult
         counts = [(c.label, int(tally[c.key])) for c in CATEGORIES if c.key in tally.index]
     _Legend(legend_html(measure, breaks, source=area_set.source, year=area_set.year,
                         synthetic=area_set.synthetic, asset_counts=counts)).add_to(m)
+    if draw is not None:
+        tool = Draw(export=False, draw_options={
+            "polyline": False, "circle": False, "marker": False, "circlemarker": False,
+            "polygon": {"allowIntersection": False}, "rectangle": True},
+            edit_options={"edit": False, "remove": True})
+        tool.default_js = [("leaflet_draw_js", draw[0])]
+        tool.default_css = [("leaflet_draw_css", draw[1])]
+        tool.add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     return m

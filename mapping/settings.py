@@ -18,6 +18,8 @@ LEAFLET_CDN_JS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js"
 LEAFLET_CDN_CSS = "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css"
 #: Where ``scripts/setup.sh`` puts the npm copy of Leaflet; Streamlit serves it at /app/static.
 LOCAL_LEAFLET_DIR = PROJECT_ROOT / "static" / "vendor" / "leaflet"
+LEAFLET_DRAW_CDN_JS = "https://cdnjs.cloudflare.com/ajax/libs/leaflet.draw/1.0.2/leaflet.draw.js"
+LEAFLET_DRAW_CDN_CSS = "https://cdnjs.cloudflare.com/ajax/libs/leaflet.draw/1.0.2/leaflet.draw.css"
 TILE_CHOICES = ("OpenStreetMap", "none")
 
 
@@ -61,13 +63,23 @@ class Settings:
         """Upload limit in bytes."""
         return self.max_upload_mb * 1024 * 1024
 
+    def _local(self) -> bool:
+        present = (LOCAL_LEAFLET_DIR / "leaflet.js").exists()
+        return self.leaflet == "local" or (self.leaflet == "auto" and present)
+
     def leaflet_urls(self) -> tuple[str, str]:
         """Return the (js, css) URLs the map pages load Leaflet from."""
-        local = (LOCAL_LEAFLET_DIR / "leaflet.js").exists()
-        if self.leaflet == "local" or (self.leaflet == "auto" and local):
+        if self._local():
             return ("/app/static/vendor/leaflet/leaflet.js",
                     "/app/static/vendor/leaflet/leaflet.css")
         return LEAFLET_CDN_JS, LEAFLET_CDN_CSS
+
+    def draw_urls(self) -> tuple[str, str]:
+        """Return the (js, css) URLs of Leaflet.draw (drawing a shape to profile)."""
+        if self._local():
+            return ("/app/static/vendor/leaflet-draw/leaflet.draw.js",
+                    "/app/static/vendor/leaflet-draw/leaflet.draw.css")
+        return LEAFLET_DRAW_CDN_JS, LEAFLET_DRAW_CDN_CSS
 
 
 def load_settings(environ: Mapping[str, str], secrets: Mapping[str, object] | None = None

@@ -32,7 +32,7 @@ js, css = settings.leaflet_urls()
 col_map, col_side = st.columns([3, 1.25])
 with col_map:
     m = build_map(prepared, area_set, measure, assets, leaflet_js=js, leaflet_css=css,
-                  tiles=settings.tiles)
+                  tiles=settings.tiles, draw=settings.draw_urls())
     selection = show_map(m)
 with col_side:
     try:

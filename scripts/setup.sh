@@ -14,10 +14,11 @@ echo "==> installing Python packages from $REQUIREMENTS"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$REQUIREMENTS"
 
 if command -v npm >/dev/null 2>&1; then
-  echo "==> installing Leaflet from npm into static/vendor"
+  echo "==> installing Leaflet and Leaflet.draw from npm into static/vendor"
   npm install --silent --no-audit --no-fund
-  mkdir -p static/vendor/leaflet
+  mkdir -p static/vendor/leaflet static/vendor/leaflet-draw
   cp -R node_modules/leaflet/dist/. static/vendor/leaflet/
+  cp -R node_modules/leaflet-draw/dist/. static/vendor/leaflet-draw/
 else
   echo "==> npm not found: maps will load Leaflet from its CDN (needs internet)"
 fi

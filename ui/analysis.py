@@ -6,7 +6,12 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from mapping.community import CommunityProfile, profile_csv, profile_summary_html
+from mapping.community import (
+    CommunityProfile,
+    areas_in_shape,
+    profile_csv,
+    profile_summary_html,
+)
 from mapping.datasets import Dataset
 from mapping.escape import markdown_text as md
 from mapping.moe import RELIABILITY_BY_CODE
@@ -24,7 +29,16 @@ def pick_selection(data: Dataset) -> tuple[list[str], str]:
     clicked = st.session_state.get("selection")
     if clicked and clicked[0] == "area" and clicked[1] in areas.index:
         options.insert(0, "The area I clicked on the map")
+    shape = st.session_state.get("drawn_shape")
+    if shape:
+        options.insert(0, "The shape I drew on the map")
+    else:
+        st.caption("Tip: draw a shape with the polygon or rectangle tool on the Map page to "
+                   "profile the areas inside it.")
     mode = st.radio("Profile of", options, horizontal=True, key="profile_mode")
+    if mode == "The shape I drew on the map":
+        geoids = areas_in_shape(data.area_set, shape)
+        return geoids, f"{len(geoids)} areas inside the shape drawn on the map"
     if mode == "The area I clicked on the map":
         return [clicked[1]], str(areas.at[clicked[1], "name"])
     if mode == "Areas I choose":

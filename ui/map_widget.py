@@ -23,8 +23,12 @@ def show_map(m: folium.Map, *, height: int = 640) -> Selection | None:
     if drawing and drawing != st.session_state.get("_last_drawing"):
         st.session_state["_last_drawing"] = drawing
         props = drawing.get("properties") or {}
+        geometry = drawing.get("geometry") or {}
         if isinstance(props.get("g"), str):
             st.session_state["selection"] = ("area", props["g"])
         elif isinstance(props.get("a"), str):
             st.session_state["selection"] = ("asset", props["a"])
+        elif geometry.get("type") in ("Polygon", "MultiPolygon"):
+            # A shape drawn with the draw tool: the profile page can sum the areas inside.
+            st.session_state["drawn_shape"] = geometry
     return st.session_state.get("selection")

@@ -23,6 +23,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 NPM_FILES = {  # CDN file name -> local copy
     "leaflet.js": ROOT / "node_modules" / "leaflet" / "dist" / "leaflet.js",
     "leaflet.css": ROOT / "node_modules" / "leaflet" / "dist" / "leaflet.css",
+    "leaflet.draw.js": ROOT / "node_modules" / "leaflet-draw" / "dist" / "leaflet.draw.js",
+    "leaflet.draw.css": ROOT / "node_modules" / "leaflet-draw" / "dist" / "leaflet.draw.css",
 }
 
 

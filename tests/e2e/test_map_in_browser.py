@@ -156,3 +156,26 @@ def test_hostile_names_render_as_text_and_never_run(page, demo):
     assert page.locator("img[src='x']").count() == 0
     assert page.locator(".nam-legend").inner_text().count(HOSTILE[1]) == 1  # source line, as text
     assert dialogs == []
+
+
+def test_draw_a_rectangle_and_profile_the_areas_inside(app_url, page):
+    page.goto(app_url)
+    frame = _map_frame(page)
+    expect(frame.locator(".nam-legend")).to_be_visible(timeout=60_000)
+    frame.locator(".leaflet-draw-draw-rectangle").click()
+    box = frame.locator(".leaflet-container").bounding_box()  # in page coordinates
+    x0 = box["x"] + box["width"] * 0.35
+    y0 = box["y"] + box["height"] * 0.35
+    page.mouse.move(x0, y0)
+    page.mouse.down()
+    page.mouse.move(x0 + 120, y0 + 90, steps=8)
+    page.mouse.up()
+    time.sleep(2)  # the component sends the drawing back, the script reruns
+    page.get_by_role("link", name="Who lives here?").click()
+    option = page.get_by_text("The shape I drew on the map")
+    expect(option).to_be_visible(timeout=30_000)
+    option.click()
+    heading = page.get_by_role("heading", name=re.compile(r"\d+ areas inside the shape"))
+    expect(heading).to_be_visible(timeout=30_000)
+    count = int(heading.inner_text().split()[0])
+    assert 0 < count < 260

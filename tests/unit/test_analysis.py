@@ -11,7 +11,7 @@ import shapely
 from mapping.areas import AreaSet, area_km2
 from mapping.assets import normalize_assets
 from mapping.catalog import Catalog, Variable
-from mapping.community import community_profile, neutralise_formula, profile_csv
+from mapping.community import areas_in_shape, community_profile, neutralise_formula, profile_csv
 from mapping.errors import DataError
 from mapping.filters import Filters, compute_measure
 from mapping.gaps import access, candidate_sites, gap_table, greedy_sites
@@ -176,3 +176,22 @@ def test_neutralise_formula(text, expected):
 def test_empty_selection_is_refused():
     with pytest.raises(DataError, match="no area"):
         community_profile(_area_set([(0, 0)], [1]), _assets([])[:0], [], title="x")
+
+
+def test_areas_in_a_drawn_shape_count_whole_by_their_inside_point():
+    areas = _area_set([(0, 0), (1000, 0), (5000, 0)], [1, 2, 3])
+    shape = gpd.GeoSeries([shapely.box(X0 - 200, Y0 - 200, X0 + 1100, Y0 + 200)],
+                          crs=UTM).to_crs(4326).iloc[0]
+
+    assert areas_in_shape(areas, shapely.geometry.mapping(shape)) == ["A0", "A1"]
+
+
+@pytest.mark.parametrize("shape,message", [
+    ({"type": "Point", "coordinates": [0, 0]}, "polygon or a rectangle"),
+    ({"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}, "do not cross"),
+    ({"type": "Nonsense"}, "cannot be read"),
+])
+def test_bad_drawn_shapes_are_refused(shape, message):
+
+    with pytest.raises(DataError, match=message):
+        areas_in_shape(_area_set([(0, 0)], [1]), shape)
