@@ -164,3 +164,17 @@ def greedy_sites(area_set: AreaSet, gaps: pd.DataFrame, candidates: gpd.GeoDataF
                               str(candidates["label"].iloc[best]), float(gains[best]),
                               tuple(unserved.index[np.sort(hit)])))
     return picks
+
+
+def highlight_outlines(area_set: AreaSet, gaps: pd.DataFrame, picks: list[SitePick], *,
+                       worst: int = 10) -> gpd.GeoDataFrame:
+    """Return outlines to draw on the gap map: the worst areas and the areas each pick reaches."""
+    labels, geoms = [], []
+    for rank, geoid in enumerate(gaps.index[:worst], start=1):
+        labels.append(f"Gap #{rank}: {gaps.at[geoid, 'name']} (need {gaps.at[geoid, 'need']:,.0f})")
+        geoms.append(area_set.areas.at[geoid, "geometry"])
+    for pick in picks:
+        reached = shapely.union_all(area_set.areas.loc[list(pick.areas_covered), "geometry"].to_numpy())
+        labels.append(f"Pick {pick.rank}: {pick.label} reaches {pick.need_covered:,.0f} people")
+        geoms.append(reached)
+    return gpd.GeoDataFrame({"label": labels}, geometry=geoms, crs="EPSG:4326")

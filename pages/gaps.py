@@ -6,7 +6,13 @@ import streamlit as st
 
 from mapping.errors import MappingError
 from mapping.filters import compute_measure, derived_measure, filter_assets
-from mapping.gaps import GAP_FORMULA, candidate_sites, gap_table, greedy_sites
+from mapping.gaps import (
+    GAP_FORMULA,
+    candidate_sites,
+    gap_table,
+    greedy_sites,
+    highlight_outlines,
+)
 from mapping.render import build_map
 from ui import context
 from ui.filters import sidebar
@@ -40,7 +46,8 @@ except MappingError as exc:
     st.error(str(exc))
     st.stop()
 
-st.markdown(f"**Need:** {need.label}. **Matching services:** {len(matching):,} assets.  \n"
+st.markdown(f"Red outlines: the 10 worst gaps and the areas each pick reaches.  \n"
+            f"**Need:** {need.label}. **Matching services:** {len(matching):,} assets.  \n"
             f"**{GAP_FORMULA}.** An area is *served* when a matching service lies within "
             f"{radius:,} m.")
 settings = context.settings()
@@ -49,7 +56,8 @@ js, css = settings.leaflet_urls()
 score = derived_measure("Gap score (people × km)", gaps["gap_score"].reindex(area_set.areas.index),
                         unit="people × km")
 show_map(build_map(prepared, area_set, score, matching, leaflet_js=js, leaflet_css=css,
-                   tiles=settings.tiles), height=520)
+                   tiles=settings.tiles, outlines=highlight_outlines(area_set, gaps, picks),
+                   outline_name="Worst gaps and the areas each pick reaches"), height=520)
 st.markdown("#### Worst gaps")
 st.dataframe(gap_ranking_table(gaps.head(25)), hide_index=True, width="stretch")
 st.markdown(f"#### Where to go next: {len(picks)} site(s) within {radius:,} m of unserved need")

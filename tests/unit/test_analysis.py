@@ -195,3 +195,16 @@ def test_bad_drawn_shapes_are_refused(shape, message):
 
     with pytest.raises(DataError, match=message):
         areas_in_shape(_area_set([(0, 0)], [1]), shape)
+
+
+def test_highlight_outlines_label_worst_areas_and_picks():
+    from mapping.gaps import highlight_outlines
+    areas = _area_set([(0, 0), (600, 0), (5000, 0)], [100, 80, 150])
+    gaps = gap_table(areas, compute_measure(areas, Filters(languages=("spanish",))),
+                     _assets([(50_000, 0)]))
+    picks = greedy_sites(areas, gaps, candidate_sites(areas, _assets([(300, 0)], category="library"),
+                                                      kinds=("assets",)), k=1)
+    outlines = highlight_outlines(areas, gaps, picks, worst=2)
+    assert outlines["label"].tolist()[0].startswith("Gap #1: A2 (need 150)")
+    assert outlines["label"].tolist()[-1] == "Pick 1: site 0 reaches 180 people"
+    assert len(outlines) == 3
