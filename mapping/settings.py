@@ -44,6 +44,11 @@ class Settings:
     leaflet
         Where the browser loads Leaflet from (``NAM_LEAFLET``): ``auto`` (the local copy
         when ``scripts/setup.sh`` installed it, else the CDN), ``local`` or ``cdn``.
+    census_key
+        Census Data API key (``NAM_CENSUS_KEY``); free at api.census.gov/data/key_signup.html.
+    census_api, census_boundaries
+        Roots of the Census Data API and of the boundary files (``NAM_CENSUS_API``,
+        ``NAM_CENSUS_BOUNDARIES``); change them only to use a mirror.
     """
 
     data_dir: Path
@@ -52,6 +57,9 @@ class Settings:
     max_upload_mb: int = 50
     tiles: str = "OpenStreetMap"
     leaflet: str = "auto"
+    census_key: str | None = None
+    census_api: str = "https://api.census.gov/data"
+    census_boundaries: str = "https://www2.census.gov/geo/tiger"
 
     @property
     def datasets_dir(self) -> Path:
@@ -117,5 +125,12 @@ def load_settings(environ: Mapping[str, str], secrets: Mapping[str, object] | No
         raise ConfigError(f"NAM_LEAFLET must be auto, local or cdn, not {leaflet!r}")
     if data_dir.exists() and not data_dir.is_dir():
         raise ConfigError(f"NAM_DATA_DIR {str(data_dir)!r} is a file, not a folder")
+    urls = {}
+    for name, default in (("census_api", "https://api.census.gov/data"),
+                          ("census_boundaries", "https://www2.census.gov/geo/tiger")):
+        urls[name] = get(name, default).rstrip("/")
+        if not urls[name].startswith(("https://", "http://")):
+            raise ConfigError(f"NAM_{name.upper()} must be an http(s) URL, not {urls[name]!r}")
     return Settings(data_dir=data_dir, shared_data_dir=shared, dataset=get("dataset", "demo"),
-                    max_upload_mb=max_mb, tiles=tiles, leaflet=leaflet)
+                    max_upload_mb=max_mb, tiles=tiles, leaflet=leaflet,
+                    census_key=get("census_key", "").strip() or None, **urls)

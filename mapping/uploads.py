@@ -108,30 +108,43 @@ def build_spec(*, name: str, source: str, year: str, areas: Mapping[str, Any],
             "tables": [dict(t) for t in tables], "assets": [dict(a) for a in assets]}
 
 
-def save_dataset(spec: Mapping[str, Any], files: Mapping[str, Path], settings: Settings
-                 ) -> tuple[str, LoadReport]:
-    """Save an uploaded dataset; return its id and the load report.
+def save_dataset(spec: Mapping[str, Any], files: Mapping[str, Path], settings: Settings, *,
+                 dataset_id: str | None = None) -> tuple[str, LoadReport]:
+    """Save a dataset; return its id and the load report.
 
-    ``files`` maps each file name used in ``spec`` to the uploaded file. The dataset is
-    loaded from a temporary folder first; only a dataset that loads is moved into place.
+    ``files`` maps each file name used in ``spec`` to its file. The dataset is loaded from a
+    temporary folder first; only a dataset that loads is moved into place. Without
+    ``dataset_id`` a new id is made from the name and nothing existing is touched; with it,
+    that dataset is replaced (a refresh), and the old copy stays until the new one is in.
     """
     root = settings.datasets_dir
     root.mkdir(parents=True, exist_ok=True)
-    base = slugify(str(spec["name"]))
-    dataset_id = base
-    n = 2
-    while (root / dataset_id).exists() or (SPECS_DIR / f"{dataset_id}.json").exists():
-        dataset_id = f"{base}_{n}"
-        n += 1
+    if dataset_id is None:
+        base = slugify(str(spec["name"]))
+        dataset_id = base
+        n = 2
+        while (root / dataset_id).exists() or (SPECS_DIR / f"{dataset_id}.json").exists():
+            dataset_id = f"{base}_{n}"
+            n += 1
+    elif slugify(dataset_id) != dataset_id or (SPECS_DIR / f"{dataset_id}.json").exists():
+        raise DataError(f"{dataset_id!r} cannot be used as a dataset id")
     staging = Path(tempfile.mkdtemp(prefix=".saving-", dir=root))
+    old = root / f".replaced-{dataset_id}"
     try:
         for filename, src in files.items():
             shutil.copyfile(src, staging / safe_filename(filename))
         spec_path = staging / "dataset.json"
         spec_path.write_text(json.dumps(spec, indent=2), encoding="utf-8")
         _, _, report = load_from_spec(spec, spec_path, settings)
-        staging.rename(root / dataset_id)
+        target = root / dataset_id
+        if target.exists():
+            shutil.rmtree(old, ignore_errors=True)
+            target.rename(old)
+        staging.rename(target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
+        if old.exists() and not (root / dataset_id).exists():
+            old.rename(root / dataset_id)  # put the previous copy back
         raise
+    shutil.rmtree(old, ignore_errors=True)
     return dataset_id, report

@@ -1,0 +1,240 @@
+"""The real Census client against a local server speaking the Census API's format."""
+
+from __future__ import annotations
+
+import urllib.parse
+
+import numpy as np
+import pytest
+
+from mapping.census import (
+    CensusClient,
+    CensusError,
+    census_csv_variables,
+    label_path,
+    load_counties,
+    plan_variables,
+    read_census_csv,
+)
+from mapping.datasets import find_dataset, list_datasets, load_dataset
+from tests.census.tables import groups_2019
+
+PORTLAND_COUNTRIES = {"B05006_041": "Romania", "B05006_042": "Russia", "B05006_044": "Ukraine",
+                      "B05006_051": "Hong Kong", "B05006_053": "Japan", "B05006_062": "Nepal",
+                      "B05006_068": "Burma", "B05006_069": "Cambodia", "B05006_071": "Laos",
+                      "B05006_075": "Thailand", "B05006_093": "Eritrea", "B05006_094": "Ethiopia",
+                      "B05006_096": "Somalia", "B05006_127": "Micronesia"}
+
+
+def client(fake, **kw) -> CensusClient:
+    return CensusClient(api_base=f"{fake.url}/data", boundary_base=f"{fake.url}/geo/tiger",
+                        backoff=0.01, **kw)
+
+
+def _data_requests(fake):
+    out = []
+    for path in fake.log:
+        q = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(path).query))
+        if q.get("for") == "tract:*":
+            out.append(q)
+    return out
+
+
+def test_portland_two_counties_carry_exactly_the_real_figures(fake_census, census_data, settings):
+    summary = load_counties(client(fake_census), year=2019, state="41",
+                            counties=["051", "067"], settings=settings)
+    assert summary.tracts == 170 + 104 and summary.water_tracts == 0
+    data = load_dataset(find_dataset(settings, summary.dataset_id), settings)
+    area_set = data.area_set
+    wide = census_data["wide"].set_index("GEOID")
+    wide = wide[wide.index.str[:5].isin(["41051", "41067"])]
+    assert sorted(area_set.areas.index) == sorted(wide.index)
+    est, moe = area_set.estimates.loc[wide.index], area_set.moes.loc[wide.index]
+    for code, country in PORTLAND_COUNTRIES.items():
+        assert area_set.catalog.get(code).country == country
+        assert np.array_equal(est[code], wide[code + "E"]), code
+        assert np.array_equal(moe[code], wide[code + "M"]), code
+    leps = area_set.catalog.lep_variables()
+    assert len(leps) == 12
+    for v in leps:
+        assert np.array_equal(est[v.id], wide[v.id + "E"]), v.id
+    assert np.array_equal(est["B05002_001"], wide["B01001_001E"])
+    assert np.allclose(est["lep_total"], est[[v.id for v in leps]].sum(axis=1))
+    # Structure came from the labels: regions and subregions of the world.
+    assert area_set.catalog.get("B05006_062").subregion == "South Central Asia"
+    assert area_set.catalog.get("B05006_127").region == "Oceania"
+    assert area_set.catalog.get("B05006_150").region == "Latin America"
+    assert area_set.catalog.get("B05006_167").region == "Northern America"
+    # Cells the fake API suppresses arrive as sentinels and become missing, with the reason.
+    assert area_set.estimates["B05002_013"].isna().all()
+    assert any("-666666666" in n for n in data.report.notes)
+    assert "acs/acs5 2019" in (settings.datasets_dir / summary.dataset_id / "dataset.json").read_text()
+
+
+def test_a_county_is_split_across_requests_of_at_most_fifty_variables(fake_census, settings):
+    load_counties(client(fake_census), year=2019, state="41", counties=["009"], settings=settings)
+    requests = _data_requests(fake_census)
+    assert len(requests) >= 2
+    assert all(len(q["get"].split(",")) <= 50 for q in requests)
+    asked = [v for q in requests for v in q["get"].split(",")]
+    assert len(asked) == len(set(asked))  # nothing fetched twice
+
+
+def test_renumbered_release_still_finds_countries_by_label(fake_census, census_data, settings):
+    summary = load_counties(client(fake_census), year=2021, state="17", counties=["031"],
+                            settings=settings)
+    area_set = load_dataset(find_dataset(settings, summary.dataset_id), settings).area_set
+    russia = [v for v in area_set.catalog.origins() if v.country == "Russia"]
+    assert [v.id for v in russia] == ["B05006_043"]  # 042 in 2019; a line was inserted
+    dp = census_data["dp"].assign(geoid=census_data["dp"]["geo_id"].str[9:]).set_index("geoid")
+    assert len(area_set.areas) == 1332
+    fb = area_set.estimates["B05002_013"]
+    assert np.array_equal(fb.loc[dp.index], dp["tot_pop_birth_foreign"].astype(float))
+    # Lake Michigan: water only. Kept with its (zero) people, not drawn.
+    assert area_set.areas.loc["17031990000"].geometry.is_empty
+    assert area_set.estimates.loc["17031990000", "B05002_001"] == 0
+    assert summary.water_tracts == 1
+
+
+def test_a_500_then_success_is_retried(fake_census, settings):
+    fake_census.fail_next = 2
+    summary = load_counties(client(fake_census), year=2019, state="53", counties=["059"],
+                            settings=settings)
+    assert summary.tracts == 5
+
+
+def test_a_timeout_is_retried_then_reported(fake_census, settings):
+    fake_census.delay_next = 1.5
+    ok = client(fake_census, timeout=0.5, retries=1)
+    assert ok.counties(2019, "41")["051"] == "Multnomah County, Oregon"
+    fake_census.delay_next = 1.5
+    with pytest.raises(CensusError, match=r"cannot reach 127\.0\.0\.1"):
+        client(fake_census, timeout=0.5, retries=0).counties(2019, "41")
+
+
+@pytest.mark.parametrize("kwargs,setup,message", [
+    ({"key": "BADKEY"}, {}, "refused the API key"),
+    ({}, {"require_key": True}, "asks for an API key"),
+])
+def test_key_problems_say_what_to_do(fake_census, settings, kwargs, setup, message):
+    for k, v in setup.items():
+        setattr(fake_census, k, v)
+    with pytest.raises(CensusError, match=message):
+        load_counties(client(fake_census, **kwargs), year=2019, state="41", counties=["051"],
+                      settings=settings)
+
+
+def test_a_good_key_is_sent_and_kept_out_of_provenance(fake_census, settings):
+    fake_census.require_key = True
+    c = client(fake_census, key="GOODKEY")
+    summary = load_counties(c, year=2019, state="53", counties=["059"], settings=settings)
+    text = (settings.datasets_dir / summary.dataset_id / "dataset.json").read_text()
+    assert "GOODKEY" not in text and "key=" not in text
+    assert all("key=GOODKEY" in p for p in fake_census.log if p.startswith("/data/"))
+
+
+@pytest.mark.parametrize("year,counties,message", [
+    (2019, ["999"], "no county 999 in state 41"),
+    (2018, ["051"], "ACS 5-year 2018 is not available"),
+    (2031, ["051"], "releases run from 2009"),
+])
+def test_bad_requests_get_clear_messages(fake_census, settings, year, counties, message):
+    with pytest.raises(CensusError, match=message):
+        load_counties(client(fake_census), year=year, state="41", counties=counties,
+                      settings=settings)
+    assert not settings.datasets_dir.exists() or not any(settings.datasets_dir.iterdir())
+
+
+def test_no_network_is_a_clear_message(settings):
+    dead = CensusClient(api_base="http://127.0.0.1:9/data", boundary_base="http://127.0.0.1:9",
+                        retries=0, timeout=2)
+    with pytest.raises(CensusError, match=r"cannot reach 127\.0\.0\.1:9.*work offline"):
+        load_counties(dead, year=2019, state="41", counties=["051"], settings=settings)
+
+
+def test_second_load_comes_from_the_cache_with_the_server_stopped(fake_census, settings):
+    summary = load_counties(client(fake_census), year=2019, state="53", counties=["059"],
+                            settings=settings)
+    fake_census.stop()
+    entry = find_dataset(settings, summary.dataset_id)
+    assert entry in list_datasets(settings) and entry.available
+    data = load_dataset(entry, settings)
+    assert len(data.area_set.areas) == 5
+    assert "Skamania County" in entry.name
+
+
+def test_a_refresh_replaces_the_dataset_instead_of_adding_one(fake_census, settings):
+    first = load_counties(client(fake_census), year=2019, state="53", counties=["059"],
+                          settings=settings)
+    second = load_counties(client(fake_census), year=2019, state="53", counties=["059"],
+                           settings=settings)
+    assert first.dataset_id == second.dataset_id
+    assert [p.name for p in settings.datasets_dir.iterdir()] == [first.dataset_id]
+
+
+@pytest.mark.parametrize("label,path", [
+    ("Estimate!!Total:", ("Total",)),
+    ("Estimate!!Total!!Europe!!Ireland", ("Total", "Europe", "Ireland")),  # pre-2019 style
+    ('Estimate!!Total:!!Spanish:!!Speak English less than "very well"',
+     ("Total", "Spanish", 'Speak English less than "very well"')),
+])
+def test_label_path(label, path):
+    assert label_path(label) == path
+
+
+def test_plan_reads_every_table_from_labels():
+    variables, derived = plan_variables(groups_2019())
+    by_id = {v["id"]: v for v in variables}
+    assert by_id["B05002_013"]["role"] == "foreign_born"
+    origins = [v for v in variables if v["topic"] == "origin" and "region" in v]
+    countries = {v["country"] for v in origins}
+    # Leaves are origins; lines that have children (regions, China, the UK) are not.
+    assert {"Hong Kong", "Taiwan", "England", "Fiji", "Micronesia", "Mexico",
+            "Other Northern America"} <= countries
+    assert not {"China", "United Kingdom (inc. Crown Dependencies)", "Asia", "Caribbean",
+                "Latin America", "Americas"} & countries
+    fiji = next(v for v in origins if v["country"] == "Fiji")
+    assert (fiji["region"], fiji["subregion"]) == ("Oceania", "Oceania")
+    assert {v["region"] for v in origins} == {"Europe", "Asia", "Africa", "Oceania",
+                                              "Latin America", "Northern America"}
+    entry = [v for v in variables if v["topic"] == "entry"]
+    assert [v["id"] for v in entry] == ["B05005_004", "B05005_009", "B05005_014", "B05005_019"]
+    assert {d["id"] for d in derived} == {"lep_total", "lep_households"}
+    assert len(next(d for d in derived if d["id"] == "lep_total")["sum"]) == 12
+    edu = [v for v in variables if v["topic"] == "education"]
+    assert len(edu) == 6 and edu[0]["label"] == "Foreign-born 25 years and over"
+
+
+def test_a_table_downloaded_from_data_census_gov(census_data):
+    wide = census_data["wide"].head(3)
+    cols = {"B05006_042E": "Estimate!!Total:!!Europe:!!Eastern Europe:!!Russia",
+            "B05006_042M": "Margin of Error!!Total:!!Europe:!!Eastern Europe:!!Russia",
+            "B05002_001E": "Estimate!!Total:", "B05002_013E": "Estimate!!Total:!!Foreign born:"}
+    rows = [["GEO_ID", "NAME", *cols], ["Geography", "Geographic Area Name", *cols.values()]]
+    for _, r in wide.iterrows():
+        rows.append([f"1400000US{r['GEOID']}", r["NAME"], f"{r['B05006_042E']:.0f}",
+                     f"{r['B05006_042M']:.0f}", f"{r['B01001_001E']:.0f}", "-666666666"])
+    csv = "\n".join(",".join(f'"{c}"' for c in row) for row in rows).encode()
+    frame, labels = read_census_csv(csv)
+    assert list(frame["GEO_ID"].str[9:]) == list(wide["GEOID"])
+    variables, _ = census_csv_variables(labels)
+    russia = next(v for v in variables if v.get("country") == "Russia")
+    assert russia["region"] == "Europe" and russia["moe"] == "B05006_042M"
+
+
+def test_not_a_census_csv_is_refused():
+    with pytest.raises(Exception, match=r"data\.census\.gov"):
+        read_census_csv(b"id,value\n1,2\n")
+
+
+def test_boundary_zip_with_an_escaping_entry_is_refused(fake_census, settings, tmp_path):
+    import io
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("../../app.py", b"print('pwned')")
+    fake_census.boundaries[(2019, "53")] = buf.getvalue()
+    with pytest.raises(Exception, match="outside the archive"):
+        load_counties(client(fake_census), year=2019, state="53", counties=["059"],
+                      settings=settings)
+    assert not (tmp_path.parent / "app.py").exists()
