@@ -116,7 +116,8 @@ class CensusClient:
                 status, headers, body = exc.code, exc.headers, exc.read()
             except (TimeoutError, urllib.error.URLError, ConnectionError, OSError) as exc:
                 reason = getattr(exc, "reason", exc)
-                if attempt < self.retries:
+                # A time-out may pass; a refused connection or an unknown host will not.
+                if isinstance(reason, TimeoutError) and attempt < self.retries:
                     self._sleep(self.backoff * 2**attempt)
                     attempt += 1
                     continue

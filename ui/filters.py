@@ -83,6 +83,8 @@ def sidebar() -> tuple[Dataset, Filters]:
     ids = [e.id for e in entries]
     names = {e.id: e.name for e in entries}
     start = context.settings().dataset
+    if st.session_state.get("_switch_to") in ids:  # a dataset was just loaded or imported
+        st.session_state["f_dataset"] = st.session_state.pop("_switch_to")
     if st.session_state.get("f_dataset") not in ids:
         st.session_state["f_dataset"] = start if start in ids else "demo"
     st.sidebar.selectbox("Dataset", ids, key="f_dataset", format_func=names.get)

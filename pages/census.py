@@ -1,0 +1,18 @@
+"""Census data page: any US county's newcomer profile in one action, or a downloaded table."""
+
+import streamlit as st
+
+from ui.census_view import import_form, load_form
+from ui.filters import sidebar
+
+sidebar()
+st.title("Census data")
+st.caption("Every tract of the chosen counties with ACS 5-year estimates and margins of error: "
+           "nativity and citizenship, place of birth (B05006, every country), year of entry, "
+           "language and English ability (C16001, C16002), education and poverty by place of "
+           "birth. Loaded data is saved here and works offline; it appears in the Dataset list.")
+load_tab, import_tab = st.tabs(["Load from the Census Bureau", "Import a downloaded table"])
+with load_tab:
+    load_form()
+with import_tab:
+    import_form()
