@@ -415,7 +415,7 @@ class LoadSummary:
     tracts: int
     water_tracts: int
     variables: int
-    unreliable_share: float  # of estimates with a MOE: share with CV > 40%
+    unreliable_share: float  # of non-zero estimates with a MOE: share with CV > 40%
     report: LoadReport
 
 
@@ -496,7 +496,7 @@ def load_counties(client: CensusClient, *, year: int, state: str, counties: Sequ
     est = pd.to_numeric(table[[v["estimate"] for v in variables]].stack(), errors="coerce")
     moe = pd.to_numeric(table[[v["moe"] for v in variables]].stack(), errors="coerce")
     est, moe = est.to_numpy(dtype=float), moe.to_numpy(dtype=float)
-    usable = (est >= 0) & (moe >= 0)
+    usable = (est > 0) & (moe >= 0)  # a zero is trivially unreliable: count real figures
     with np.errstate(divide="ignore", invalid="ignore"):
         unreliable = (moe[usable] / 1.645) > 0.4 * est[usable]
     report(1.0, "Done")
@@ -567,8 +567,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"saved {summary.dataset_id}: {summary.tracts} tracts ({summary.water_tracts} water "
-          f"only), {summary.variables} variables, {summary.unreliable_share:.0%} of estimates "
-          "unreliable (CV > 40%)")
+          f"only), {summary.variables} variables, {summary.unreliable_share:.0%} of non-zero "
+          "estimates unreliable (CV > 40%)")
     return 0
 
 

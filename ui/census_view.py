@@ -76,7 +76,8 @@ def load_form() -> None:
         return
     st.success(f"Loaded {summary.name}: {summary.tracts:,} tracts ({summary.water_tracts} water "
                f"only, not drawn), {summary.variables} variables; "
-               f"{summary.unreliable_share:.0%} of estimates are unreliable (CV > 40%).")
+               f"{summary.unreliable_share:.0%} of the non-zero estimates are unreliable "
+               "(CV > 40%): read them as rough orders of magnitude.")
     st.session_state["_switch_to"] = summary.dataset_id
     st.button("Show it on the map")
 

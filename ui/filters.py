@@ -78,6 +78,7 @@ def _ensure_navigation() -> None:
 def sidebar() -> tuple[Dataset, Filters]:
     """Render the dataset picker and filter pane; return the dataset and the filters."""
     _ensure_navigation()
+    _restore_choices()
     _from_url()
     entries = [e for e in context.datasets() if e.available]
     ids = [e.id for e in entries]
@@ -87,7 +88,7 @@ def sidebar() -> tuple[Dataset, Filters]:
         st.session_state["f_dataset"] = st.session_state.pop("_switch_to")
     if st.session_state.get("f_dataset") not in ids:
         st.session_state["f_dataset"] = start if start in ids else "demo"
-    st.sidebar.selectbox("Dataset", ids, key="f_dataset", format_func=names.get)
+    st.sidebar.selectbox("Dataset", ids, **_widget("f_dataset"), format_func=names.get)
     data, _ = context.dataset(st.session_state["f_dataset"])
     catalog = data.area_set.catalog
     if data.area_set.synthetic:
@@ -100,16 +101,16 @@ def sidebar() -> tuple[Dataset, Filters]:
     _keep_valid("f_regions", list(by_region))
     _keep_valid("f_origins", origin_ids)
     if by_region:
-        st.sidebar.multiselect("Origin: whole world regions", list(by_region), key="f_regions",
+        st.sidebar.multiselect("Origin: whole world regions", list(by_region), **_widget("f_regions"),
                                help="Everyone born in any country of the region.")
-        st.sidebar.multiselect("Origin: countries of birth", origin_ids, key="f_origins",
+        st.sidebar.multiselect("Origin: countries of birth", origin_ids, **_widget("f_origins"),
                                format_func=labels.get)
     else:
         st.sidebar.caption("This dataset has no country-of-birth figures.")
     languages = [v.language for v in catalog.lep_variables() if v.language]
     _keep_valid("f_languages", languages)
     if languages:
-        st.sidebar.multiselect("Language (limited English)", languages, key="f_languages",
+        st.sidebar.multiselect("Language (limited English)", languages, **_widget("f_languages"),
                                format_func=lambda k: language_group(k).label,
                                help="People who speak the language at home and speak English "
                                     "less than 'very well'. Takes precedence over origin for "
@@ -117,22 +118,22 @@ def sidebar() -> tuple[Dataset, Filters]:
     indicators = [v.id for v in catalog.indicators()]
     if st.session_state.get("f_indicator") not in indicators:
         st.session_state["f_indicator"] = default_indicator(catalog).id
-    st.sidebar.selectbox("Otherwise show", indicators, key="f_indicator",
+    st.sidebar.selectbox("Otherwise show", indicators, **_widget("f_indicator"),
                          format_func=lambda i: catalog.get(i).label,
                          help="What the map shows when no origin or language is picked.")
     if st.session_state.get("f_measure") not in MEASURES:
         st.session_state["f_measure"] = "count"
-    st.sidebar.radio("Measure", list(MEASURES), key="f_measure", format_func=MEASURES.get,
+    st.sidebar.radio("Measure", list(MEASURES), **_widget("f_measure"), format_func=MEASURES.get,
                      horizontal=False)
 
     st.sidebar.subheader("Services")
     present = sorted(set(data.assets["category"]), key=[c.key for c in CATEGORIES].index)
     _keep_valid("f_categories", present)
-    st.sidebar.multiselect("Asset categories", present, key="f_categories",
+    st.sidebar.multiselect("Asset categories", present, **_widget("f_categories"),
                            format_func=lambda k: category(k).label)
     tags = list(service_tags(data.assets))
     _keep_valid("f_services", tags)
-    st.sidebar.multiselect("Services offered", tags, key="f_services")
+    st.sidebar.multiselect("Services offered", tags, **_widget("f_services"))
 
     filters = Filters(
         origins=tuple(st.session_state.get("f_origins", [])),
@@ -145,5 +146,36 @@ def sidebar() -> tuple[Dataset, Filters]:
     )
     filters, _ = clean_filters(filters, catalog, services=tuple(tags))
     _to_url(data.id, filters, default_indicator(catalog).id)
+    _remember_choices()
     return data, filters
+
+
+_WIDGET_KEYS = ("f_dataset", *_PARAMS, "f_indicator", "f_measure")
+
+
+def _remember_choices() -> None:
+    """Copy the sidebar's widget values to keys Streamlit does not clean up.
+
+    Streamlit drops a widget's state when the page that drew it is left, even when the
+    next page draws a widget with the same key; the copies carry the choices over.
+    """
+    for key in _WIDGET_KEYS:
+        if key in st.session_state:
+            st.session_state["_keep_" + key] = st.session_state[key]
+
+
+def _widget(key: str) -> dict[str, object]:
+    """Keyword arguments for a sidebar widget: its key and the callback that keeps its value."""
+    return {"key": key, "on_change": _remember, "args": (key,)}
+
+
+def _remember(key: str) -> None:
+    """Widget callback: keep the new value before the rerun restores the copies."""
+    st.session_state["_keep_" + key] = st.session_state[key]
+
+
+def _restore_choices() -> None:
+    for key in _WIDGET_KEYS:
+        if "_keep_" + key in st.session_state:
+            st.session_state[key] = st.session_state["_keep_" + key]
 

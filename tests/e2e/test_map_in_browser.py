@@ -179,3 +179,16 @@ def test_draw_a_rectangle_and_profile_the_areas_inside(app_url, page):
     expect(heading).to_be_visible(timeout=30_000)
     count = int(heading.inner_text().split()[0])
     assert 0 < count < 260
+
+
+def test_filters_follow_the_user_from_page_to_page(app_url, page):
+    page.goto(app_url)
+    _map_frame(page)
+    page.get_by_role("combobox", name="Language (limited English)").click()
+    page.get_by_role("option", name="Korean").click()
+    page.keyboard.press("Escape")
+    expect(page.get_by_text("Speak Korean at home", exact=False).first).to_be_visible(timeout=30_000)
+    page.get_by_role("link", name="Service gaps").click()
+    expect(page.get_by_text("Need: Speak Korean", exact=False)).to_be_visible(timeout=30_000)
+    page.get_by_role("link", name="Map").click()
+    expect(page.get_by_text("Speak Korean at home", exact=False).first).to_be_visible(timeout=30_000)
