@@ -238,3 +238,17 @@ def test_boundary_zip_with_an_escaping_entry_is_refused(fake_census, settings, t
         load_counties(client(fake_census), year=2019, state="53", counties=["059"],
                       settings=settings)
     assert not (tmp_path.parent / "app.py").exists()
+
+
+def test_command_line_loads_for_a_scheduled_refresh(fake_census, tmp_path, monkeypatch, capsys):
+    from mapping.census import main
+    monkeypatch.setenv("NAM_DATA_DIR", str(tmp_path / "data"))
+    code = main(["--state", "53", "--county", "059", "--year", "2019",
+                 "--api-base", f"{fake_census.url}/data",
+                 "--boundary-base", f"{fake_census.url}/geo/tiger"])
+    out = capsys.readouterr()
+    assert code == 0 and "saved acs2019_53_059: 5 tracts" in out.out
+    assert "100.0%  Done" in out.out
+    code = main(["--state", "53", "--county", "999", "--year", "2019",
+                 "--api-base", f"{fake_census.url}/data"])
+    assert code == 2 and "no county 999" in capsys.readouterr().err
