@@ -138,6 +138,16 @@ def normalize_assets(records: pd.DataFrame, *, source: str,
     return gdf.loc[~dupes].reset_index(drop=True), problems
 
 
+def validate_asset(fields: dict[str, Any], *, asset_id: str, source: str = "typed in the app"
+                   ) -> dict[str, Any]:
+    """Return one asset's fields checked and normalised, or raise :class:`DataError` with why.
+
+    The same rules as a file import: a name, coordinates in range, a known category,
+    status and visibility, and languages this catalog knows.
+    """
+    return _normalize_row({**fields, "asset_id": asset_id}, row=1, prefix="asset", source=source)
+
+
 def _normalize_row(rec: dict[str, Any], *, row: int, prefix: str, source: str) -> dict[str, Any]:
     name = _text(rec.get("name"))
     if not name:

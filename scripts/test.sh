@@ -15,6 +15,11 @@ if [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+if [ -z "${NAM_TEST_POSTGRES_URL:-}" ] && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  # As root on Debian, start the PostgreSQL the store tests use (elsewhere they skip).
+  bash scripts/postgres.sh || echo "==> PostgreSQL could not be started: its tests will skip"
+fi
+
 echo "==> ruff"
 .venv/bin/ruff check .
 echo "==> pytest"

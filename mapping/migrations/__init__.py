@@ -1,0 +1,34 @@
+"""Schema migrations (Alembic). :func:`upgrade` brings any database to the current schema.
+
+To add a change: edit the tables in :mod:`mapping.store`, then
+``.venv/bin/alembic -c mapping/migrations/alembic.ini revision --autogenerate -m "what"``
+against a database at the previous head, and review the generated file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Engine
+
+HERE = Path(__file__).resolve().parent
+
+
+def config() -> Config:
+    """The Alembic configuration of this package (no alembic.ini needed at run time)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(HERE))
+    return cfg
+
+
+def upgrade(engine: Engine) -> None:
+    """Apply every migration not yet applied (idempotent; safe with several app replicas)."""
+    cfg = config()
+    with engine.connect() as conn:
+        conn = conn.execution_options(nam_write=True)
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+        if conn.in_transaction():
+            conn.commit()

@@ -1,0 +1,379 @@
+"""The shared asset database: one schema on SQLite (embedded) or PostgreSQL (shared).
+
+Every write runs in one transaction; on SQLite it starts with ``BEGIN IMMEDIATE`` (so a
+read-then-write never fails half-way with "database is locked"), in WAL mode with a busy
+timeout and foreign keys on. Every update names the version it read
+(``UPDATE ... WHERE id = ? AND version = ?``): a stale write raises :class:`EditConflict`
+carrying the user's draft and the current record, and nothing is overwritten. Every
+change, and every refused attempt, is kept in the history; deleted assets can be restored.
+Personal contacts live in their own table and never leave it through :meth:`assets_frame`.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from mapping.assets import ASSET_COLUMNS, RowProblem, validate_asset
+from mapping.errors import DataError, MappingError
+
+metadata = sa.MetaData()
+
+branches = sa.Table(
+    "branches", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+assets = sa.Table(
+    "assets", metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("organization", sa.String(300), nullable=False, default=""),
+    sa.Column("category", sa.String(40), nullable=False),
+    sa.Column("services", sa.Text, nullable=False, default="[]"),
+    sa.Column("languages", sa.Text, nullable=False, default="[]"),
+    sa.Column("communities", sa.Text, nullable=False, default="[]"),
+    sa.Column("address", sa.String(400), nullable=False, default=""),
+    sa.Column("phone", sa.String(80), nullable=False, default=""),
+    sa.Column("website", sa.String(400), nullable=False, default=""),
+    sa.Column("hours", sa.String(400), nullable=False, default=""),
+    sa.Column("description", sa.Text, nullable=False, default=""),
+    sa.Column("status", sa.String(30), nullable=False, default="active"),
+    sa.Column("visibility", sa.String(20), nullable=False, default="public"),
+    sa.Column("found_by", sa.String(60), nullable=False, default=""),
+    sa.Column("branch", sa.String(200), nullable=False, default=""),
+    sa.Column("source", sa.String(300), nullable=False, default=""),
+    sa.Column("latitude", sa.Float, nullable=False),
+    sa.Column("longitude", sa.Float, nullable=False),
+    sa.Column("last_verified", sa.Date, nullable=True),
+    sa.Column("deleted", sa.Boolean, nullable=False, default=False),
+    sa.Column("version", sa.Integer, nullable=False, default=1),
+    sa.Column("created_by", sa.String(120), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_by", sa.String(120), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+contacts = sa.Table(
+    "asset_contacts", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("asset_id", sa.String(64), sa.ForeignKey("assets.id"), nullable=False),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(200), nullable=False, default=""),
+    sa.Column("phone", sa.String(80), nullable=False, default=""),
+    sa.Column("email", sa.String(200), nullable=False, default=""),
+    sa.Column("notes", sa.Text, nullable=False, default=""),
+    sa.Column("created_by", sa.String(120), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+history = sa.Table(
+    "history", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("entity", sa.String(40), nullable=False),
+    sa.Column("entity_id", sa.String(64), nullable=False, index=True),
+    sa.Column("action", sa.String(20), nullable=False),
+    sa.Column("version", sa.Integer, nullable=True),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Column("user", sa.String(120), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+
+_LIST_FIELDS = ("services", "languages", "communities")
+_EDITABLE = tuple(c for c in ASSET_COLUMNS if c != "asset_id") + ("latitude", "longitude")
+
+
+class EditConflict(MappingError):
+    """Someone saved the record after you read it. Your draft is kept in :attr:`draft`."""
+
+    def __init__(self, asset_id: str, draft: Mapping[str, Any], current: Mapping[str, Any] | None):
+        self.asset_id = asset_id
+        self.draft = dict(draft)
+        self.current = dict(current) if current is not None else None
+        who = f" by {current['updated_by']}" if current else ""
+        super().__init__(f"'{draft.get('name') or asset_id}' was changed{who} after you opened "
+                         "it. Your changes are kept: compare them with the saved version and "
+                         "save again.")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def connect(url: str) -> Engine:
+    """Return an engine for ``url`` set up for safe concurrent use.
+
+    SQLite: WAL journal, 10 s busy timeout, foreign keys on, and transactions that begin
+    ``IMMEDIATE`` when they write. PostgreSQL: a pre-pinged pool.
+    """
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @sa.event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        @sa.event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            write = conn.get_execution_options().get("nam_write", False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """An import that landed: the ids it added and the rows it refused, with reasons."""
+
+    added: tuple[str, ...]
+    rejected: tuple[RowProblem, ...] = field(default_factory=tuple)
+
+
+class Store:
+    """The asset database behind every branch's map.
+
+    Parameters
+    ----------
+    url
+        SQLAlchemy URL: ``sqlite:///data/assets.db`` (embedded default) or
+        ``postgresql+psycopg://user:pass@host/db`` (shared deployment).
+    """
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = connect(url)
+        from mapping.migrations import upgrade  # Alembic: the schema of record
+
+        upgrade(self.engine)
+
+    def close(self) -> None:
+        """Release the connections."""
+        self.engine.dispose()
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """A write transaction (``BEGIN IMMEDIATE`` on SQLite); it lands whole or not at all."""
+        with self.engine.connect() as conn:
+            conn = conn.execution_options(nam_write=True)
+            with conn.begin():
+                yield conn
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A read transaction."""
+        with self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    # ------------------------------------------------------------ assets
+
+    def create_asset(self, fields: Mapping[str, Any], *, user: str,
+                     asset_id: str | None = None) -> dict[str, Any]:
+        """Add an asset; return it as stored. :class:`DataError` says what to fix."""
+        asset_id = asset_id or uuid.uuid4().hex[:12]
+        record = validate_asset(dict(fields), asset_id=asset_id)
+        with self.writing() as conn:
+            row = self._insert(conn, record, user=user)
+        return row
+
+    def _insert(self, conn: Connection, record: Mapping[str, Any], *, user: str,
+                action: str = "create") -> dict[str, Any]:
+        now = _now()
+        values = _to_row(record)
+        values.update(id=record["asset_id"], version=1, deleted=False, created_by=user,
+                      created_at=now, updated_by=user, updated_at=now)
+        conn.execute(assets.insert().values(**values))
+        row = _from_row(values)
+        _log(conn, record["asset_id"], action, 1, row, user)
+        return row
+
+    def get_asset(self, asset_id: str) -> dict[str, Any]:
+        """Return one asset (deleted ones too, marked); :class:`DataError` if there is none."""
+        with self.reading() as conn:
+            row = conn.execute(assets.select().where(assets.c.id == asset_id)).mappings().first()
+        if row is None:
+            raise DataError(f"no asset {asset_id!r}")
+        return _from_row(row)
+
+    def update_asset(self, asset_id: str, changes: Mapping[str, Any], *, expected_version: int,
+                     user: str) -> dict[str, Any]:
+        """Save changes made to the version the user read; return the new record.
+
+        Raises
+        ------
+        EditConflict
+            The record changed (or was deleted) since ``expected_version``; the draft is
+            kept on the exception and in the history.
+        DataError
+            A field is invalid (the message says which and why).
+        """
+        unknown = set(changes) - set(_EDITABLE) - {"last_verified"}
+        if unknown:
+            raise DataError(f"cannot change {', '.join(sorted(unknown))}")
+        with self.writing() as conn:
+            current = conn.execute(assets.select().where(assets.c.id == asset_id)
+                                   ).mappings().first()
+            if current is None:
+                raise DataError(f"no asset {asset_id!r}")
+            merged = {**_from_row(current), **changes}
+            record = validate_asset(merged, asset_id=asset_id)
+            values = _to_row(record)
+            if "last_verified" in changes:
+                values["last_verified"] = changes["last_verified"]
+            values.update(version=expected_version + 1, updated_by=user, updated_at=_now())
+            done = conn.execute(assets.update().where(
+                assets.c.id == asset_id, assets.c.version == expected_version,
+                assets.c.deleted.is_(False)).values(**values))
+            if done.rowcount != 1:
+                conflict = EditConflict(asset_id, merged, _from_row(current))
+            else:
+                row = {**_from_row(current), **_from_row(values)}
+                _log(conn, asset_id, "update", expected_version + 1, row, user)
+                return row
+        with self.writing() as conn:  # the refused attempt is history too
+            _log(conn, asset_id, "conflict", expected_version, conflict.draft, user)
+        raise conflict
+
+    def mark_verified(self, asset_id: str, *, expected_version: int, user: str) -> dict[str, Any]:
+        """Record that someone checked the asset today."""
+        return self.update_asset(asset_id, {"last_verified": _now().date()},
+                                 expected_version=expected_version, user=user)
+
+    def delete_asset(self, asset_id: str, *, expected_version: int, user: str) -> None:
+        """Delete an asset (it stays in the history and can be restored)."""
+        with self.writing() as conn:
+            done = conn.execute(assets.update().where(
+                assets.c.id == asset_id, assets.c.version == expected_version,
+                assets.c.deleted.is_(False)).values(
+                deleted=True, version=expected_version + 1, updated_by=user, updated_at=_now()))
+            current = conn.execute(assets.select().where(assets.c.id == asset_id)
+                                   ).mappings().first()
+            if done.rowcount != 1:
+                raise EditConflict(asset_id, {"deleted": True},
+                                   _from_row(current) if current else None)
+            _log(conn, asset_id, "delete", expected_version + 1, _from_row(current), user)
+
+    def restore_asset(self, asset_id: str, *, user: str) -> dict[str, Any]:
+        """Bring a deleted asset back, as it was when deleted."""
+        with self.writing() as conn:
+            current = conn.execute(assets.select().where(assets.c.id == asset_id)
+                                   ).mappings().first()
+            if current is None or not current["deleted"]:
+                raise DataError(f"asset {asset_id!r} is not deleted")
+            version = current["version"] + 1
+            conn.execute(assets.update().where(assets.c.id == asset_id).values(
+                deleted=False, version=version, updated_by=user, updated_at=_now()))
+            row = {**_from_row(current), "deleted": False, "version": version}
+            _log(conn, asset_id, "restore", version, row, user)
+        return row
+
+    def history(self, asset_id: str) -> list[dict[str, Any]]:
+        """Return every change and refused attempt on an asset, oldest first."""
+        with self.reading() as conn:
+            rows = conn.execute(history.select().where(history.c.entity == "asset",
+                                                       history.c.entity_id == asset_id)
+                                .order_by(history.c.id)).mappings().all()
+        return [{**dict(r), "data": json.loads(r["data"])} for r in rows]
+
+    def assets_frame(self, *, include_deleted: bool = False) -> gpd.GeoDataFrame:
+        """Return the assets in the app's asset schema (no personal contacts, ever)."""
+        query = assets.select()
+        if not include_deleted:
+            query = query.where(assets.c.deleted.is_(False))
+        with self.reading() as conn:
+            rows = [_from_row(r) for r in conn.execute(query.order_by(assets.c.id)).mappings()]
+        frame = pd.DataFrame(rows, columns=[*ASSET_COLUMNS, "latitude", "longitude", "version",
+                                            "last_verified", "deleted", "updated_by",
+                                            "updated_at"])
+        return gpd.GeoDataFrame(frame.drop(columns=["latitude", "longitude"]),
+                                geometry=gpd.points_from_xy(frame["longitude"], frame["latitude"]),
+                                crs="EPSG:4326")
+
+    def count_assets(self) -> int:
+        """Return the number of assets that are not deleted."""
+        with self.reading() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(assets)
+                                    .where(assets.c.deleted.is_(False))).scalar_one())
+
+    def import_assets(self, records: gpd.GeoDataFrame, *, user: str,
+                      rejected: Sequence[RowProblem] = (), near_m: float = 50.0) -> ImportResult:
+        """Add validated assets in one transaction: all of them land, or none does.
+
+        A record with the same name (case-insensitive) as an existing asset within
+        ``near_m`` metres is refused as a duplicate, with the reason.
+        """
+        problems = list(rejected)
+        added: list[str] = []
+        with self.writing() as conn:
+            existing = pd.DataFrame(conn.execute(sa.select(
+                assets.c.name, assets.c.latitude, assets.c.longitude).where(
+                assets.c.deleted.is_(False))).all(), columns=["name", "latitude", "longitude"])
+            seen: dict[str, list[tuple[float, float]]] = {}
+            for name, lat, lon in existing.itertuples(index=False):
+                seen.setdefault(str(name).casefold(), []).append((lat, lon))
+            for i, rec in enumerate(records.to_dict("records"), start=1):
+                lat, lon = rec["geometry"].y, rec["geometry"].x
+                key = str(rec["name"]).casefold()
+                if any(_metres(lat, lon, a, b) <= near_m for a, b in seen.get(key, [])):
+                    problems.append(RowProblem(str(rec.get("source") or "import"), i,
+                                               f"duplicate of an existing asset named "
+                                               f"{rec['name']!r} within {near_m:.0f} m"))
+                    continue
+                record = {**{c: rec.get(c) for c in ASSET_COLUMNS}, "latitude": lat,
+                          "longitude": lon}
+                record["asset_id"] = str(rec.get("asset_id") or uuid.uuid4().hex[:12])
+                self._insert(conn, record, user=user, action="import")
+                seen.setdefault(key, []).append((lat, lon))
+                added.append(record["asset_id"])
+        return ImportResult(tuple(added), tuple(problems))
+
+
+def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (haversine; good to a few metres at these ranges)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp, dl = p2 - p1, np.radians(lon2 - lon1)
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return float(2 * 6_371_008.8 * np.arcsin(np.sqrt(a)))
+
+
+def _to_row(record: Mapping[str, Any]) -> dict[str, Any]:
+    out = {c: record.get(c, "") for c in _EDITABLE if c in record}
+    for c in _LIST_FIELDS:
+        if c in out:
+            out[c] = json.dumps(list(out[c] or ()), ensure_ascii=False)
+    return out
+
+
+def _from_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    if "id" in out:
+        out["asset_id"] = out.pop("id")
+    for c in _LIST_FIELDS:
+        if isinstance(out.get(c), str):
+            out[c] = tuple(json.loads(out[c]))
+    return out
+
+
+def _log(conn: Connection, asset_id: str, action: str, version: int | None,
+         data: Mapping[str, Any], user: str) -> None:
+    conn.execute(history.insert().values(entity="asset", entity_id=asset_id, action=action,
+                                         version=version, data=json.dumps(data, default=str),
+                                         user=user, at=_now()))
