@@ -93,7 +93,7 @@ history = sa.Table(
 )
 
 _LIST_FIELDS = ("services", "languages", "communities")
-_EDITABLE = tuple(c for c in ASSET_COLUMNS if c != "asset_id") + ("latitude", "longitude")
+_EDITABLE = (*(c for c in ASSET_COLUMNS if c != "asset_id"), "latitude", "longitude")
 
 
 class EditConflict(MappingError):

@@ -9,9 +9,12 @@ import textwrap
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 
+from mapping.assets import normalize_assets
+from mapping.datasets import load_assets, read_spec
 from mapping.errors import DataError
 from mapping.store import EditConflict, Store, contacts
 from tests.db.conftest import ASSET
@@ -137,20 +140,16 @@ def test_a_writer_killed_mid_transaction_leaves_the_database_whole(store_url):
 
 
 def test_an_import_lands_whole_or_not_at_all(store):
-    from mapping.assets import normalize_assets
-    import pandas as pd
     frame = pd.DataFrame([{**ASSET, "name": f"Site {i}", "asset_id": f"s{i}",
                            "latitude": 41.8 + i / 100} for i in range(5)])
     good, _ = normalize_assets(frame, source="t.csv")
     store.create_asset({**ASSET, "name": "Taken"}, user="ana", asset_id="s3")
-    with pytest.raises(Exception):  # s3 already exists: the whole import rolls back
+    with pytest.raises(sa.exc.IntegrityError):  # s3 exists already: the import rolls back
         store.import_assets(good, user="ana")
     assert store.count_assets() == 1
 
 
 def test_import_refuses_duplicates_by_name_and_place_with_the_reason(store):
-    from mapping.assets import normalize_assets
-    import pandas as pd
     store.create_asset(ASSET, user="ana")
     frame = pd.DataFrame([{**ASSET, "name": "CASA AMIGA", "latitude": ASSET["latitude"] + 0.0002},
                           {**ASSET, "name": "Casa Amiga", "latitude": ASSET["latitude"] + 0.01}])
@@ -162,7 +161,6 @@ def test_import_refuses_duplicates_by_name_and_place_with_the_reason(store):
 
 
 def test_import_all_real_chicago_assets(store, shared):
-    from mapping.datasets import load_assets, read_spec
     spec = read_spec(ROOT / "data" / "specs" / "cook_county.json")
     frames, rejected = [], []
     for source in spec["assets"]:
@@ -177,7 +175,7 @@ def test_import_all_real_chicago_assets(store, shared):
                                         "website": "WEBSITE", "hours": "HOURS OF OPERATION"}})
     assert len(csv) == 81 and not csv_problems  # trailing-space header and "(lat, lon)" read
     frames.append(csv)
-    records = gpd.GeoDataFrame(pd_concat(frames), crs="EPSG:4326")
+    records = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326")
     result = store.import_assets(records, user="importer", rejected=rejected)
     total_rows = 1000 + 81 + 6 + 21 + 15 + 204 + 5 + 81
     assert len(result.added) + len(result.rejected) == total_rows
@@ -189,8 +187,3 @@ def test_import_all_real_chicago_assets(store, shared):
     # The library CSV repeats the library GeoJSON: every one of its rows is a duplicate.
     assert sum(p.source == "cpl_library_locations.csv" for p in result.rejected) == 81
     assert store.count_assets() == len(result.added) >= 1100
-
-
-def pd_concat(frames):
-    import pandas as pd
-    return pd.concat(frames, ignore_index=True)
