@@ -9,6 +9,7 @@ PAGES = [
     st.Page("pages/profile.py", title="Who lives here?", icon=":material/groups:"),
     st.Page("pages/branches.py", title="Branches", icon=":material/local_library:"),
     st.Page("pages/gaps.py", title="Service gaps", icon=":material/troubleshoot:"),
+    st.Page("pages/assets.py", title="Asset database", icon=":material/edit_location_alt:"),
     st.Page("pages/census.py", title="Census data", icon=":material/download:"),
     st.Page("pages/data.py", title="Data", icon=":material/table:"),
 ]

@@ -258,3 +258,26 @@ def serves_communities(assets: pd.DataFrame, countries: Iterable[str]) -> np.nda
             wanted.update({reg[0].lower(), reg[1].lower()})
     return np.array([any(re.sub(r"\(.*?\)", "", tag).strip().lower() in wanted for tag in tags)
                      for tags in assets["communities"]], dtype=bool)
+
+
+def search_records(records: pd.DataFrame, *, text: str = "", categories: Iterable[str] = (),
+                   statuses: Iterable[str] = (), branches: Iterable[str] = (),
+                   unverified_months: int | None = None, today: Any = None) -> pd.DataFrame:
+    """Return the records matching a search: text in name, organization, services or address,
+    and optional category, status, branch and "not verified in N months" filters."""
+    mask = np.ones(len(records), dtype=bool)
+    needle = text.strip().casefold()
+    if needle:
+        hay = (records["name"].astype(str) + " " + records["organization"].astype(str) + " "
+               + records["services"].map(" ".join) + " " + records["address"].astype(str))
+        mask &= hay.str.casefold().str.contains(needle, regex=False).to_numpy()
+    for column, wanted in (("category", categories), ("status", statuses), ("branch", branches)):
+        wanted = list(wanted)
+        if wanted:
+            mask &= records[column].isin(wanted).to_numpy()
+    if unverified_months is not None and "last_verified" in records.columns:
+        today = pd.Timestamp(today or pd.Timestamp.now().date())
+        verified = pd.to_datetime(records["last_verified"], errors="coerce")
+        stale = verified.isna() | (verified < today - pd.DateOffset(months=unverified_months))
+        mask &= stale.to_numpy()
+    return records.loc[mask]

@@ -49,6 +49,9 @@ class Settings:
     census_api, census_boundaries
         Roots of the Census Data API and of the boundary files (``NAM_CENSUS_API``,
         ``NAM_CENSUS_BOUNDARIES``); change them only to use a mirror.
+    database_url
+        Shared asset database (``NAM_DATABASE_URL``), e.g.
+        ``postgresql+psycopg://user:pass@host/db``; empty: SQLite under ``data/``.
     """
 
     data_dir: Path
@@ -60,6 +63,12 @@ class Settings:
     census_key: str | None = None
     census_api: str = "https://api.census.gov/data"
     census_boundaries: str = "https://www2.census.gov/geo/tiger"
+    database_url: str = ""
+
+    @property
+    def store_url(self) -> str:
+        """The asset database: ``NAM_DATABASE_URL``, else a SQLite file in the data folder."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'assets.db'}"
 
     @property
     def datasets_dir(self) -> Path:
@@ -131,6 +140,11 @@ def load_settings(environ: Mapping[str, str], secrets: Mapping[str, object] | No
         urls[name] = get(name, default).rstrip("/")
         if not urls[name].startswith(("https://", "http://")):
             raise ConfigError(f"NAM_{name.upper()} must be an http(s) URL, not {urls[name]!r}")
+    database_url = get("database_url", "").strip()
+    if database_url and not database_url.startswith(("sqlite:", "postgresql")):
+        raise ConfigError("NAM_DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL, "
+                          f"not {database_url.split(':', 1)[0]!r}...")
     return Settings(data_dir=data_dir, shared_data_dir=shared, dataset=get("dataset", "demo"),
                     max_upload_mb=max_mb, tiles=tiles, leaflet=leaflet,
-                    census_key=get("census_key", "").strip() or None, **urls)
+                    census_key=get("census_key", "").strip() or None,
+                    database_url=database_url, **urls)

@@ -307,6 +307,13 @@ class Store:
                                 geometry=gpd.points_from_xy(frame["longitude"], frame["latitude"]),
                                 crs="EPSG:4326")
 
+    def revision(self) -> str:
+        """Return a token that changes whenever any asset changes (for caches)."""
+        with self.reading() as conn:
+            n, last = conn.execute(sa.select(sa.func.count(), sa.func.max(assets.c.updated_at))
+                                   .select_from(assets)).one()
+        return f"{n}:{last}"
+
     def count_assets(self) -> int:
         """Return the number of assets that are not deleted."""
         with self.reading() as conn:

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import replace
 
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from mapping.assets import assign_areas
 from mapping.datasets import Dataset, DatasetEntry, find_dataset, list_datasets, load_dataset
 from mapping.errors import MappingError
 from mapping.render import PreparedAreas, prepare_areas
 from mapping.service_areas import assign_branches, branches_of, service_area_outlines
 from mapping.settings import Settings, load_settings
+from mapping.store import Store
 
 
 def _secrets() -> Mapping[str, object]:
@@ -78,7 +81,7 @@ def dataset(dataset_id: str) -> tuple[Dataset, PreparedAreas]:
 
 
 @st.cache_resource(show_spinner="Assigning areas to branches...", max_entries=6)
-def _branches(dataset_id: str, stamp: float, _dataset: Dataset
+def _branches(dataset_id: str, stamp: float, revision: str, _dataset: Dataset
               ) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     branches = branches_of(_dataset.assets)
     assignment = assign_branches(_dataset.area_set, branches)
@@ -86,6 +89,42 @@ def _branches(dataset_id: str, stamp: float, _dataset: Dataset
 
 
 def branch_service_areas(data: Dataset) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
-    """Return (assignment per area, one outline per branch) for a dataset, cached."""
+    """Return (assignment per area, one outline per branch) for a dataset, cached.
+
+    The cache key holds the asset database's revision: a branch added or moved there
+    redraws the service areas.
+    """
     entry = find_dataset(settings(), data.id)
-    return _branches(data.id, _stamp(entry), data)
+    return _branches(data.id, _stamp(entry), store().revision(), data)
+
+
+@st.cache_resource(show_spinner=False)
+def _store(url: str) -> Store:
+    return Store(url)
+
+
+def store() -> Store:
+    """Return the shared asset database (one engine per process, safe across sessions)."""
+    settings_ = settings()
+    try:
+        if settings_.store_url.startswith("sqlite"):
+            settings_.data_dir.mkdir(parents=True, exist_ok=True)
+        return _store(settings_.store_url)
+    except Exception as exc:  # a database that cannot be opened must say which and why
+        st.error(f"The asset database ({settings_.store_url.split('@')[-1]}) cannot be opened: "
+                 f"{exc}")
+        st.stop()
+        raise
+
+
+def with_stored_assets(data: Dataset) -> Dataset:
+    """Return the dataset with the shared database's assets that lie in its areas added."""
+    stored = store().assets_frame()
+    if stored.empty:
+        return data
+    stored["geoid"] = assign_areas(stored, data.area_set.areas)
+    stored = stored[stored["geoid"].notna()]
+    if stored.empty:
+        return data
+    combined = pd.concat([data.assets, stored[list(data.assets.columns)]], ignore_index=True)
+    return replace(data, assets=gpd.GeoDataFrame(combined, geometry="geometry", crs="EPSG:4326"))

@@ -90,6 +90,7 @@ def sidebar() -> tuple[Dataset, Filters]:
         st.session_state["f_dataset"] = start if start in ids else "demo"
     st.sidebar.selectbox("Dataset", ids, **_widget("f_dataset"), format_func=names.get)
     data, _ = context.dataset(st.session_state["f_dataset"])
+    data = context.with_stored_assets(data)
     catalog = data.area_set.catalog
     if data.area_set.synthetic:
         st.sidebar.warning("Synthetic demo data: no figure describes real people.")

@@ -156,3 +156,38 @@ def test_clean_filters_drops_what_the_dataset_lacks():
 ])
 def test_format_value(value, kind, text):
     assert format_value(value, kind) == text
+
+
+@pytest.mark.parametrize("kwargs,expected", [
+    ({"text": "esl"}, ["Chinatown Library", "Latino center"]),      # in services
+    ({"text": "CLINICA"}, ["Clinica"]),                              # case-insensitive name
+    ({"statuses": ["inactive"]}, ["Closed"]),
+    ({"categories": ["health"], "text": "clos"}, ["Closed"]),
+    ({"unverified_months": 6}, ["Clinica", "Chinatown Library", "Latino center", "Closed"]),
+])
+def test_search_records(kwargs, expected):
+    from mapping.assets import search_records
+    records = _assets_all()
+    assert search_records(records, **kwargs)["name"].tolist() == expected
+
+
+def test_search_records_not_verified_recently():
+    from mapping.assets import search_records
+    records = _assets_all().assign(last_verified=[pd.Timestamp("2026-10-01"), None,
+                                                  pd.Timestamp("2025-01-01"), None])
+    stale = search_records(records, unverified_months=6, today="2026-11-27")
+    assert stale["name"].tolist() == ["Chinatown Library", "Latino center", "Closed"]
+
+
+def _assets_all():
+    frame = pd.DataFrame([
+        {"name": "Clinica", "category": "health", "latitude": 0.005, "longitude": 0.005},
+        {"name": "Chinatown Library", "category": "library", "services": "ESL classes",
+         "latitude": 0.005, "longitude": 0.015},
+        {"name": "Latino center", "category": "community", "services": "ESL classes",
+         "latitude": 0.005, "longitude": 0.025},
+        {"name": "Closed", "category": "health", "status": "inactive",
+         "latitude": 0.005, "longitude": 0.005},
+    ])
+    gdf, _ = normalize_assets(frame, source="test")
+    return gdf

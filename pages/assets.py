@@ -1,0 +1,55 @@
+"""Asset database: search, add, edit, verify, delete and restore the shared community assets."""
+
+import streamlit as st
+
+from mapping.assets import CATEGORIES, STATUSES, category, search_records
+from mapping.errors import MappingError
+from ui import context
+from ui.asset_forms import add_form, edit_form, history_table, user_name
+from ui.filters import sidebar
+
+sidebar()
+st.title("Asset database")
+store = context.store()
+st.caption(f"Shared by every branch: {store.count_assets():,} assets. Every change is kept in "
+           "the history; a change made at the same time as yours never overwrites it.")
+user = user_name()
+records = store.assets_frame(include_deleted=st.toggle("Show deleted assets", key="show_deleted"))
+c1, c2, c3, c4 = st.columns([2, 1.4, 1, 1])
+found = search_records(
+    records, text=c1.text_input("Search", key="asset_search"),
+    categories=c2.multiselect("Category", [c.key for c in CATEGORIES], key="asset_cats",
+                              format_func=lambda k: category(k).label),
+    statuses=c3.multiselect("Status", STATUSES, key="asset_status"),
+    unverified_months=c4.number_input("Not verified in N months (0: all)", 0, 120, 0,
+                                      key="asset_stale") or None)
+view = found.drop(columns="geometry").assign(category=lambda f: f["category"].map(
+    lambda k: category(k).label))
+picked = st.dataframe(view[["name", "category", "organization", "address", "status", "branch",
+                            "last_verified", "updated_by", "version", "deleted"]],
+                      hide_index=True, width="stretch", on_select="rerun",
+                      selection_mode="single-row", key="asset_table")
+rows = picked.selection.rows if picked else []
+if rows:
+    asset = found.iloc[rows[0]]
+    st.subheader(asset["name"])
+    if asset["deleted"]:
+        if st.button("Restore this asset"):
+            try:
+                store.restore_asset(asset["asset_id"], user=user or "unknown")
+                st.rerun()
+            except MappingError as exc:
+                st.error(str(exc))
+    else:
+        edit_form(store, asset["asset_id"], user)
+        if st.button("Delete this asset", key="delete_asset"):
+            try:
+                store.delete_asset(asset["asset_id"], expected_version=int(asset["version"]),
+                                   user=user or "unknown")
+                st.rerun()
+            except MappingError as exc:
+                st.error(str(exc))
+    with st.expander("History of this record"):
+        st.dataframe(history_table(store, asset["asset_id"]), hide_index=True, width="stretch")
+with st.expander("Add an asset"):
+    add_form(store, user)

@@ -1,0 +1,77 @@
+"""The asset database page, as two people at two branches would use it at once."""
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from mapping.store import Store
+
+APP = Path(__file__).resolve().parents[2] / "app.py"
+
+
+def _page(tmp_path, monkeypatch) -> AppTest:
+    monkeypatch.setenv("NAM_DATA_DIR", str(tmp_path / "data"))
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    at.switch_page("pages/assets.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _submit(at: AppTest, label: str) -> None:
+    next(b for b in at.button if b.label == label).click().run()
+
+
+def test_add_an_asset_then_see_it_on_the_map(tmp_path, monkeypatch):
+    at = _page(tmp_path, monkeypatch)
+    at.text_input(key="user_name").input("Ana, North branch")
+    at.text_input(key="add_name").input("Clínica <Latina>")
+    at.text_input(key="add_lang").input("Spanish; Haitian Creole")
+    at.number_input(key="add_lat").set_value(38.55)
+    at.number_input(key="add_lon").set_value(-97.9)
+    _submit(at, "Add asset")
+    assert not at.exception
+    assert any("Added 'Clínica <Latina>'" in s.value for s in at.success)
+    store = Store(f"sqlite:///{tmp_path / 'data' / 'assets.db'}")
+    [row] = store.assets_frame().to_dict("records")
+    assert row["languages"] == ("es", "ht") and row["name"] == "Clínica <Latina>"
+    assert store.history(row["asset_id"])[0]["user"] == "Ana, North branch"
+    at.switch_page("pages/map.py").run()  # the new asset is in Demo County: it is drawn
+    assert "321 of 321 assets shown" in " ".join(c.value for c in at.main.caption)
+
+
+def test_a_refused_asset_keeps_what_was_typed_and_says_why(tmp_path, monkeypatch):
+    at = _page(tmp_path, monkeypatch)
+    at.text_input(key="user_name").input("Bo")
+    at.text_input(key="add_name").input("Mystery place")
+    at.text_input(key="add_lang").input("Klingon")
+    _submit(at, "Add asset")
+    assert any("unknown language 'Klingon'" in e.value for e in at.error)
+    assert at.text_input(key="add_name").value == "Mystery place"
+
+
+def test_two_people_edit_the_same_asset_and_nothing_is_lost(tmp_path, monkeypatch):
+    (tmp_path / "data").mkdir(parents=True)
+    store = Store(f"sqlite:///{tmp_path / 'data' / 'assets.db'}")
+    row = store.create_asset({"name": "Welcome Center", "category": "settlement",
+                              "latitude": 38.55, "longitude": -97.9}, user="setup")
+    ana, bo = _page(tmp_path, monkeypatch), _page(tmp_path, monkeypatch)
+    for at, name in ((ana, "Ana"), (bo, "Bo")):
+        at.text_input(key="user_name").input(name).run()
+        at.dataframe(key="asset_table")  # the table is there
+        at.session_state["asset_table"] = {"selection": {"rows": [0], "columns": []}}
+        at.run()
+    prefix = f"edit_{row['asset_id']}"
+    ana.text_input(key=f"{prefix}_phone").input("316-555-0100")
+    _submit(ana, "Save changes")
+    assert any(s.value == "Saved." for s in ana.success)
+    bo.text_input(key=f"{prefix}_hours").input("Sat 10-2")
+    _submit(bo, "Save changes")
+    assert not bo.exception
+    assert any("Your version is kept" in w.value for w in bo.warning)
+    assert bo.text_input(key=f"{prefix}_hours").value == "Sat 10-2"  # the draft survives
+    _submit(bo, "Save changes")  # Bo saves again on top of Ana's change
+    saved = store.get_asset(row["asset_id"])
+    assert saved["phone"] == "316-555-0100" and saved["hours"] == "Sat 10-2"
+    actions = [h["action"] for h in store.history(row["asset_id"])]
+    assert actions == ["create", "update", "conflict", "update"]

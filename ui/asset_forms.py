@@ -1,0 +1,159 @@
+"""Forms of the asset database page: add, edit (with conflicts), history, delete/restore."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from mapping.assets import CATEGORIES, ENTRY_TECHNIQUES, STATUSES, VISIBILITIES, category
+from mapping.catalog import language_name
+from mapping.errors import MappingError
+from mapping.store import EditConflict, Store
+
+_CATS = [c.key for c in CATEGORIES]
+
+
+def user_name() -> str:
+    """Who is working (kept with every change in the history)."""
+    return st.text_input("Your name and branch (saved with your changes)", key="user_name",
+                         placeholder="e.g. Ana, North branch").strip()
+
+
+def _fields(prefix: str, current: dict[str, Any] | None = None) -> dict[str, Any]:
+    cur = current or {}
+    c1, c2 = st.columns(2)
+    out: dict[str, Any] = {
+        "name": c1.text_input("Name", cur.get("name", ""), key=f"{prefix}_name"),
+        "organization": c2.text_input("Organization", cur.get("organization", ""),
+                                      key=f"{prefix}_org"),
+        "category": c1.selectbox("Category", _CATS, index=_CATS.index(cur.get("category", "settlement")),
+                                 format_func=lambda k: category(k).label, key=f"{prefix}_cat"),
+        "status": c2.selectbox("Status", STATUSES, index=STATUSES.index(cur.get("status", "active")),
+                               key=f"{prefix}_status"),
+        "services": c1.text_input("Services (separated by ;)", "; ".join(cur.get("services", ())),
+                                  key=f"{prefix}_svc"),
+        "languages": c2.text_input("Languages served (names or ISO codes, by ;)",
+                                   "; ".join(cur.get("languages", ())), key=f"{prefix}_lang"),
+        "communities": c1.text_input("Communities served (countries or regions, by ;)",
+                                     "; ".join(cur.get("communities", ())), key=f"{prefix}_com"),
+        "address": c2.text_input("Address", cur.get("address", ""), key=f"{prefix}_addr"),
+        "latitude": c1.number_input("Latitude", -90.0, 90.0, float(cur.get("latitude", 0.0)),
+                                    format="%.6f", key=f"{prefix}_lat"),
+        "longitude": c2.number_input("Longitude", -180.0, 180.0, float(cur.get("longitude", 0.0)),
+                                     format="%.6f", key=f"{prefix}_lon"),
+        "phone": c1.text_input("Public phone", cur.get("phone", ""), key=f"{prefix}_phone"),
+        "website": c2.text_input("Website", cur.get("website", ""), key=f"{prefix}_web"),
+        "hours": c1.text_input("Hours", cur.get("hours", ""), key=f"{prefix}_hours"),
+        "branch": c2.text_input("Branch that owns the record", cur.get("branch", ""),
+                                key=f"{prefix}_branch"),
+        "visibility": c1.selectbox("Visibility", VISIBILITIES,
+                                   index=VISIBILITIES.index(cur.get("visibility", "public")),
+                                   key=f"{prefix}_vis",
+                                   help="Sensitive sites are never drawn at their exact point."),
+        "found_by": c2.selectbox("How it was found", ENTRY_TECHNIQUES,
+                                 index=ENTRY_TECHNIQUES.index(cur.get("found_by", "walkabout"))
+                                 if cur.get("found_by") in ENTRY_TECHNIQUES else 1,
+                                 key=f"{prefix}_found"),
+    }
+    out["description"] = st.text_area("Notes (public)", cur.get("description", ""),
+                                      key=f"{prefix}_desc")
+    return out
+
+
+def add_form(store: Store, user: str) -> None:
+    """A form to add an asset; on a refusal the typed values stay in the form."""
+    with st.form("add_asset", clear_on_submit=False):
+        fields = _fields("add")
+        if st.form_submit_button("Add asset", type="primary"):
+            if not user:
+                st.error("Type your name above first: every change records who made it.")
+                return
+            try:
+                row = store.create_asset(fields, user=user)
+            except MappingError as exc:
+                st.error(f"Not added: {exc}")
+                return
+            st.success(f"Added '{row['name']}'.")
+
+
+def edit_form(store: Store, asset_id: str, user: str) -> None:
+    """Edit one asset against the version read when it was opened; handle conflicts.
+
+    Only the fields the person changed are saved, on top of whatever is saved by then;
+    if someone else saved in between, those changes are kept aside as a draft, shown
+    beside the saved values, and put back in the form to save again.
+    """
+    opened = st.session_state.setdefault(f"opened_{asset_id}", store.get_asset(asset_id))
+    draft: dict[str, Any] = st.session_state.get(f"draft_{asset_id}", {})
+    if draft:
+        st.warning("This asset was changed by someone else after you opened it. Your version "
+                   "is kept below next to the saved one. Save again to keep yours.")
+        current = store.get_asset(asset_id)
+        st.dataframe(pd.DataFrame({"field": list(draft),
+                                   "saved now": [_text(current.get(k)) for k in draft],
+                                   "your version": [_text(v) for v in draft.values()]}),
+                     hide_index=True)
+        st.session_state[f"opened_{asset_id}"] = opened = current
+    shown = {**opened, **draft}
+    with st.form(f"edit_{asset_id}"):
+        fields = _fields(f"edit_{asset_id}", shown)
+        save = st.form_submit_button("Save changes", type="primary")
+        verified = st.form_submit_button("Mark verified today")
+    if not (save or verified):
+        return
+    if not user:
+        st.error("Type your name above first: every change records who made it.")
+        return
+    changes = {k: v for k, v in fields.items() if _differs(v, opened.get(k))}
+    try:
+        if verified:
+            store.mark_verified(asset_id, expected_version=opened["version"], user=user)
+        elif changes:
+            store.update_asset(asset_id, changes, expected_version=opened["version"], user=user)
+    except EditConflict:
+        st.session_state[f"draft_{asset_id}"] = changes
+        st.session_state.pop(f"opened_{asset_id}", None)
+        _forget_form(f"edit_{asset_id}_")  # redraw from the saved record plus the draft
+        st.rerun()
+    except MappingError as exc:
+        st.error(f"Not saved: {exc}")
+        return
+    st.session_state.pop(f"draft_{asset_id}", None)
+    st.session_state.pop(f"opened_{asset_id}", None)
+    _forget_form(f"edit_{asset_id}_")
+    st.success("Saved." if changes or verified else "Nothing to save: no field changed.")
+
+
+def _forget_form(prefix: str) -> None:
+    """Drop a form's widget values so it is drawn again from the record."""
+    for key in [k for k in st.session_state if str(k).startswith(prefix)]:
+        del st.session_state[key]
+
+
+def _text(value: Any) -> str:
+    return "; ".join(value) if isinstance(value, list | tuple) else str(value)
+
+
+def _differs(form_value: Any, saved: Any) -> bool:
+    """True when a form value means something else than the saved one."""
+    if isinstance(saved, list | tuple):
+        parts = tuple(p.strip() for p in str(form_value).split(";") if p.strip())
+        return parts != tuple(saved)
+    if isinstance(saved, float) or isinstance(form_value, float):
+        try:
+            return abs(float(form_value) - float(saved)) > 1e-7
+        except (TypeError, ValueError):
+            return True
+    return (form_value or "") != (saved or "")
+
+
+def history_table(store: Store, asset_id: str) -> pd.DataFrame:
+    """The history of one asset as a table."""
+    return pd.DataFrame([{"when": h["at"], "who": h["user"], "what": h["action"],
+                          "version": h["version"], "name": h["data"].get("name", ""),
+                          "phone": h["data"].get("phone", ""),
+                          "languages": ", ".join(language_name(c) for c in
+                                                 h["data"].get("languages", ()) or ())}
+                         for h in store.history(asset_id)])
