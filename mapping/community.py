@@ -23,7 +23,7 @@ from mapping.areas import AreaSet, drawable
 from mapping.assets import category
 from mapping.catalog import TOPICS, language_group, language_name
 from mapping.errors import DataError
-from mapping.escape import html_text
+from mapping.escape import html_text, neutralise_formula
 from mapping.moe import coefficient_of_variation, moe_of_proportion, moe_of_sum, reliability_of_cv
 from mapping.projection import area_points
 
@@ -165,17 +165,6 @@ def profile_csv(profile: CommunityProfile) -> str:
         frame[col] = frame[col].astype(str).map(neutralise_formula)
     header = f"# {neutralise_formula(profile.title)}; source: {profile.source} {profile.year}\n"
     return header + frame.to_csv(index=False)
-
-
-def neutralise_formula(text: str) -> str:
-    """Return text a spreadsheet will not run as a formula (leading = + - @ tab CR quoted).
-
-    Examples
-    --------
-    >>> neutralise_formula("=HYPERLINK(1)"), neutralise_formula("Mexico")
-    ("'=HYPERLINK(1)", 'Mexico')
-    """
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def profile_summary_html(profile: CommunityProfile, *, top: int = 5) -> str:

@@ -96,3 +96,14 @@ def markdown_text(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     return str(value).translate(_MARKDOWN_SPECIAL)
+
+
+def neutralise_formula(text: str) -> str:
+    """Return text a spreadsheet will not run as a formula (leading = + - @ tab CR quoted).
+
+    Examples
+    --------
+    >>> neutralise_formula("=HYPERLINK(1)"), neutralise_formula("Mexico")
+    ("'=HYPERLINK(1)", 'Mexico')
+    """
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

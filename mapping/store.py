@@ -303,6 +303,8 @@ class Store:
         frame = pd.DataFrame(rows, columns=[*ASSET_COLUMNS, "latitude", "longitude", "version",
                                             "last_verified", "deleted", "updated_by",
                                             "updated_at"])
+        frame["deleted"] = frame["deleted"].astype(bool)
+        frame["version"] = frame["version"].astype("int64")
         return gpd.GeoDataFrame(frame.drop(columns=["latitude", "longitude"]),
                                 geometry=gpd.points_from_xy(frame["longitude"], frame["latitude"]),
                                 crs="EPSG:4326")

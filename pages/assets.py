@@ -5,7 +5,7 @@ import streamlit as st
 from mapping.assets import CATEGORIES, STATUSES, category, search_records
 from mapping.errors import MappingError
 from ui import context
-from ui.asset_forms import add_form, edit_form, history_table, user_name
+from ui.asset_forms import add_form, edit_form, export_buttons, history_table, user_name
 from ui.filters import sidebar
 
 sidebar()
@@ -53,3 +53,5 @@ if rows:
         st.dataframe(history_table(store, asset["asset_id"]), hide_index=True, width="stretch")
 with st.expander("Add an asset"):
     add_form(store, user)
+with st.expander("Export (public: staff-only sites left out, sensitive sites approximate)"):
+    export_buttons(found, context.dataset(st.session_state["f_dataset"])[0].area_set.areas)

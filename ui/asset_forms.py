@@ -10,6 +10,7 @@ import streamlit as st
 from mapping.assets import CATEGORIES, ENTRY_TECHNIQUES, STATUSES, VISIBILITIES, category
 from mapping.catalog import language_name
 from mapping.errors import MappingError
+from mapping.exports import export_frame, to_csv, to_geojson, to_geopackage
 from mapping.store import EditConflict, Store
 
 _CATS = [c.key for c in CATEGORIES]
@@ -157,3 +158,15 @@ def history_table(store: Store, asset_id: str) -> pd.DataFrame:
                           "languages": ", ".join(language_name(c) for c in
                                                  h["data"].get("languages", ()) or ())}
                          for h in store.history(asset_id)])
+
+
+def export_buttons(records: pd.DataFrame, areas: Any) -> None:
+    """Download buttons for the public export of the listed assets."""
+    frame = export_frame(records.loc[~records["deleted"].astype(bool)], areas, audience="public")
+    st.caption(f"{len(frame):,} assets. Personal contacts are never exported.")
+    c1, c2, c3 = st.columns(3)
+    c1.download_button("CSV (spreadsheets)", to_csv(frame), "community-assets.csv", "text/csv")
+    c2.download_button("GeoJSON (web maps)", to_geojson(frame), "community-assets.geojson",
+                       "application/geo+json")
+    c3.download_button("GeoPackage (QGIS)", to_geopackage(frame), "community-assets.gpkg",
+                       "application/geopackage+sqlite3")

@@ -11,8 +11,9 @@ import shapely
 from mapping.areas import AreaSet, area_km2
 from mapping.assets import normalize_assets
 from mapping.catalog import Catalog, Variable
-from mapping.community import areas_in_shape, community_profile, neutralise_formula, profile_csv
+from mapping.community import areas_in_shape, community_profile, profile_csv
 from mapping.errors import DataError
+from mapping.escape import neutralise_formula
 from mapping.filters import Filters, compute_measure
 from mapping.gaps import access, candidate_sites, gap_table, greedy_sites
 from mapping.service_areas import assign_branches, summarize_branches
