@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import geopandas as gpd
@@ -92,6 +92,37 @@ history = sa.Table(
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
 )
 
+outreach = sa.Table(
+    "outreach_log", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("date", sa.Date, nullable=False),
+    sa.Column("technique", sa.String(60), nullable=False),
+    sa.Column("asset_id", sa.String(64), sa.ForeignKey("assets.id"), nullable=True),
+    sa.Column("geoid", sa.String(40), nullable=True),
+    sa.Column("staff", sa.String(120), nullable=False),
+    sa.Column("branch", sa.String(200), nullable=False, default=""),
+    sa.Column("languages", sa.Text, nullable=False, default="[]"),
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Column("follow_up", sa.Text, nullable=False, default=""),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+actions = sa.Table(
+    "action_items", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("step", sa.Text, nullable=False),
+    sa.Column("owner", sa.String(120), nullable=False),
+    sa.Column("due", sa.Date, nullable=True),
+    sa.Column("status", sa.String(20), nullable=False, default="open"),
+    sa.Column("branch", sa.String(200), nullable=False, default=""),
+    sa.Column("asset_id", sa.String(64), sa.ForeignKey("assets.id"), nullable=True),
+    sa.Column("geoid", sa.String(40), nullable=True),
+    sa.Column("version", sa.Integer, nullable=False, default=1),
+    sa.Column("created_by", sa.String(120), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+ACTION_STATUSES = ("open", "in progress", "done", "dropped")
 _LIST_FIELDS = ("services", "languages", "communities")
 _EDITABLE = (*(c for c in ASSET_COLUMNS if c != "asset_id"), "latitude", "longitude")
 
@@ -355,6 +386,105 @@ class Store:
         return ImportResult(tuple(added), tuple(problems))
 
 
+    # ------------------------------------------------------------ outreach and plan
+
+    def log_outreach(self, *, date: Any, technique: str, staff: str, summary: str,
+                     asset_id: str | None = None, geoid: str | None = None, branch: str = "",
+                     languages: Sequence[str] = (), follow_up: str = "") -> int:
+        """Record one contact made in the community; return its id."""
+        from mapping.assets import ENTRY_TECHNIQUES
+        from mapping.catalog import parse_languages
+
+        if technique not in ENTRY_TECHNIQUES:
+            raise DataError(f"unknown technique {technique!r}; use one of "
+                            f"{', '.join(ENTRY_TECHNIQUES)}")
+        if not summary.strip() or not staff.strip():
+            raise DataError("say who made the contact and what came of it (staff and summary)")
+        codes = parse_languages(list(languages))
+        day = _as_date(date, what="date of the contact")
+        with self.writing() as conn:
+            if asset_id and conn.execute(sa.select(assets.c.id).where(
+                    assets.c.id == asset_id)).first() is None:
+                raise DataError(f"no asset {asset_id!r} in the database")
+            new_id = conn.execute(outreach.insert().values(
+                date=day, technique=technique, asset_id=asset_id or None, geoid=geoid or None,
+                staff=staff.strip(), branch=branch.strip(), languages=json.dumps(list(codes)),
+                summary=summary.strip(), follow_up=follow_up.strip(), created_at=_now())
+            ).inserted_primary_key[0]
+            _log(conn, str(new_id), "create", None, {"summary": summary, "staff": staff},
+                 staff, entity="outreach")
+        return int(new_id)
+
+    def outreach_log(self) -> pd.DataFrame:
+        """Return the outreach log, newest first, with the asset's name."""
+        query = sa.select(outreach, assets.c.name.label("asset")).select_from(
+            outreach.outerjoin(assets, outreach.c.asset_id == assets.c.id)).order_by(
+            outreach.c.date.desc(), outreach.c.id.desc())
+        with self.reading() as conn:
+            frame = pd.DataFrame(conn.execute(query).mappings().all())
+        if frame.empty:
+            return pd.DataFrame(columns=[c.name for c in outreach.columns] + ["asset"])
+        frame["languages"] = frame["languages"].map(lambda t: tuple(json.loads(t)))
+        return frame
+
+    def add_action(self, *, step: str, owner: str, due: Any = None, branch: str = "",
+                   asset_id: str | None = None, geoid: str | None = None, user: str) -> int:
+        """Add a next step to the action plan; return its id."""
+        if not step.strip() or not owner.strip():
+            raise DataError("an action needs a step and an owner")
+        due_day = _as_date(due, what="due date", required=False)
+        with self.writing() as conn:
+            new_id = conn.execute(actions.insert().values(
+                step=step.strip(), owner=owner.strip(), due=due_day, status="open",
+                branch=branch.strip(), asset_id=asset_id or None, geoid=geoid or None,
+                version=1, created_by=user, updated_at=_now())).inserted_primary_key[0]
+            _log(conn, str(new_id), "create", 1, {"step": step, "owner": owner}, user,
+                 entity="action")
+        return int(new_id)
+
+    def set_action_status(self, action_id: int, status: str, *, expected_version: int,
+                          user: str) -> None:
+        """Move an action to a new status, checking the version that was read."""
+        if status not in ACTION_STATUSES:
+            raise DataError(f"unknown status {status!r}; use one of {', '.join(ACTION_STATUSES)}")
+        with self.writing() as conn:
+            done = conn.execute(actions.update().where(
+                actions.c.id == action_id, actions.c.version == expected_version).values(
+                status=status, version=expected_version + 1, updated_at=_now()))
+            if done.rowcount != 1:
+                raise EditConflict(str(action_id), {"status": status}, None)
+            _log(conn, str(action_id), "update", expected_version + 1, {"status": status}, user,
+                 entity="action")
+
+    def action_plan(self, *, today: Any = None) -> pd.DataFrame:
+        """Return the action plan with an ``overdue`` flag (open, past its due date)."""
+        with self.reading() as conn:
+            frame = pd.DataFrame(conn.execute(actions.select().order_by(
+                actions.c.due, actions.c.id)).mappings().all())
+        if frame.empty:
+            return pd.DataFrame(columns=[c.name for c in actions.columns] + ["overdue"])
+        today = pd.Timestamp(today or datetime.now(UTC).date())
+        due = pd.to_datetime(frame["due"], errors="coerce")
+        frame["overdue"] = due.lt(today) & frame["status"].isin(["open", "in progress"])
+        return frame
+
+
+def _as_date(value: Any, *, what: str, required: bool = True) -> date | None:
+    """Return a date from a date, datetime or ``YYYY-MM-DD`` text; say what is wrong otherwise."""
+    if value is None or value == "":
+        if required:
+            raise DataError(f"give the {what} (YYYY-MM-DD)")
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        raise DataError(f"the {what} {value!r} is not a date like 2026-11-27") from None
+
+
 def _metres(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in metres (haversine; good to a few metres at these ranges)."""
     p1, p2 = np.radians(lat1), np.radians(lat2)
@@ -382,7 +512,7 @@ def _from_row(row: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _log(conn: Connection, asset_id: str, action: str, version: int | None,
-         data: Mapping[str, Any], user: str) -> None:
-    conn.execute(history.insert().values(entity="asset", entity_id=asset_id, action=action,
+         data: Mapping[str, Any], user: str, *, entity: str = "asset") -> None:
+    conn.execute(history.insert().values(entity=entity, entity_id=asset_id, action=action,
                                          version=version, data=json.dumps(data, default=str),
                                          user=user, at=_now()))

@@ -75,3 +75,21 @@ def test_two_people_edit_the_same_asset_and_nothing_is_lost(tmp_path, monkeypatc
     assert saved["phone"] == "316-555-0100" and saved["hours"] == "Sat 10-2"
     actions = [h["action"] for h in store.history(row["asset_id"])]
     assert actions == ["create", "update", "conflict", "update"]
+
+
+def test_outreach_page_logs_a_contact_and_highlights_overdue_steps(tmp_path, monkeypatch):
+    at = _page(tmp_path, monkeypatch)
+    at.switch_page("pages/outreach.py").run()
+    assert not at.exception, at.exception
+    at.text_input(key="user_name").input("Ana").run()
+    at.text_area[0].input("Met the imam; interested in ESL classes")
+    _submit(at, "Log contact")
+    assert not at.exception, at.exception
+    assert any(s.value == "Logged." for s in at.success)
+    log = at.dataframe[0].value
+    assert log["summary"].tolist() == ["Met the imam; interested in ESL classes"]
+    store = Store(f"sqlite:///{tmp_path / 'data' / 'assets.db'}")
+    store.add_action(step="Bring flyers", owner="Ana", due="2020-01-01", user="ana")
+    at.run()
+    plan = at.dataframe[1].value
+    assert plan["overdue"].tolist() == [True]

@@ -187,3 +187,52 @@ def test_import_all_real_chicago_assets(store, shared):
     # The library CSV repeats the library GeoJSON: every one of its rows is a duplicate.
     assert sum(p.source == "cpl_library_locations.csv" for p in result.rejected) == 81
     assert store.count_assets() == len(result.added) >= 1100
+
+
+def test_outreach_log_and_action_plan(store):
+    a = store.create_asset(ASSET, user="ana")
+    store.log_outreach(date="2026-11-20", technique="walkabout", staff="Ana", branch="North",
+                       asset_id=a["asset_id"], languages=["Spanish"], summary="Met the director",
+                       follow_up="Send ESL flyers")
+    with pytest.raises(DataError, match="unknown technique"):
+        store.log_outreach(date="2026-11-20", technique="telepathy", staff="Ana", summary="x")
+    with pytest.raises(DataError, match="no asset"):
+        store.log_outreach(date="2026-11-20", technique="walkabout", staff="Ana", summary="x",
+                           asset_id="nope")
+    log = store.outreach_log()
+    assert log["asset"].tolist() == ["Casa Amiga"] and log["languages"].tolist() == [("es",)]
+    late = store.add_action(step="Deliver flyers", owner="Ana", due="2026-11-01", user="ana")
+    store.add_action(step="Plan event", owner="Bo", due="2026-12-15", user="bo")
+    plan = store.action_plan(today="2026-11-27").set_index("id")
+    assert plan.loc[late, "overdue"] and not plan["overdue"].drop(index=late).any()
+    store.set_action_status(late, "done", expected_version=1, user="ana")
+    with pytest.raises(EditConflict):
+        store.set_action_status(late, "dropped", expected_version=1, user="bo")
+    assert not store.action_plan(today="2026-11-27")["overdue"].any()
+
+
+def test_an_older_database_is_upgraded_in_place_keeping_its_rows(tmp_path):
+    from alembic import command
+
+    from mapping.migrations import config
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = sa.create_engine(url)
+    cfg = config()
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")  # a database made before the outreach tables existed
+        conn.commit()
+        conn.exec_driver_sql(
+            "INSERT INTO assets (id, name, organization, category, services, languages, "
+            "communities, address, phone, website, hours, description, status, visibility, "
+            "found_by, branch, source, latitude, longitude, deleted, version, created_by, "
+            "created_at, updated_by, updated_at) VALUES ('old1', 'Old Center', '', "
+            "'community', '[]', '[]', '[]', '', '', '', '', '', 'active', 'public', '', '', "
+            "'', 41.9, -87.7, 0, 1, 'x', '2024-01-01', 'x', '2024-01-01')")
+        conn.commit()
+    engine.dispose()
+    store = Store(url)
+    assert store.get_asset("old1")["name"] == "Old Center"
+    store.add_action(step="Visit", owner="Ana", user="ana", asset_id="old1")
+    assert len(store.action_plan()) == 1
+    store.close()

@@ -1,0 +1,107 @@
+"""Outreach page widgets: log a contact in a few clicks, and the action plan."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from mapping.assets import ENTRY_TECHNIQUES
+from mapping.catalog import language_name, parse_languages
+from mapping.datasets import Dataset
+from mapping.errors import MappingError
+from mapping.store import ACTION_STATUSES, Store
+
+NONE = "(none)"
+
+
+def log_form(store: Store, data: Dataset, user: str) -> None:
+    """Log a contact; the asset or area clicked on the map comes preselected."""
+    stored = store.assets_frame()
+    names = dict(zip(stored["asset_id"], stored["name"], strict=True))
+    areas = data.area_set.areas
+    clicked = st.session_state.get("selection") or ("", "")
+    asset_options = [NONE, *names]
+    area_options = [NONE, *areas.index]
+    with st.form("log_contact", clear_on_submit=True):
+        c1, c2, c3 = st.columns(3)
+        day = c1.date_input("Date", value=date.today())
+        technique = c2.selectbox("How", ENTRY_TECHNIQUES, index=1)
+        branch = c3.text_input("Branch")
+        asset = c1.selectbox("Asset", asset_options, format_func=lambda a: names.get(a, a),
+                             index=asset_options.index(clicked[1]) if clicked[0] == "asset"
+                             and clicked[1] in names else 0)
+        area = c2.selectbox("Area", area_options,
+                            format_func=lambda g: g if g == NONE else str(areas.at[g, "name"]),
+                            index=area_options.index(clicked[1]) if clicked[0] == "area"
+                            and clicked[1] in areas.index else 0)
+        languages = c3.text_input("Languages used (by ;)")
+        summary = st.text_area("What happened")
+        follow_up = st.text_input("Follow-up")
+        if not st.form_submit_button("Log contact", type="primary"):
+            return
+    try:
+        store.log_outreach(date=day, technique=technique, staff=user, branch=branch,
+                           asset_id=None if asset == NONE else asset,
+                           geoid=None if area == NONE else area,
+                           languages=parse_languages(languages), summary=summary,
+                           follow_up=follow_up)
+    except MappingError as exc:
+        st.error(f"Not logged: {exc}")
+        return
+    st.success("Logged.")
+
+
+def log_table(store: Store) -> pd.DataFrame:
+    """The outreach log as a person reads it."""
+    log = store.outreach_log()
+    return pd.DataFrame({"date": log["date"], "how": log["technique"], "staff": log["staff"],
+                         "branch": log["branch"], "asset": log["asset"], "area": log["geoid"],
+                         "languages": log["languages"].map(
+                             lambda c: ", ".join(language_name(x) for x in c)),
+                         "summary": log["summary"], "follow-up": log["follow_up"]})
+
+
+def plan(store: Store, user: str) -> None:
+    """The action plan: filters, overdue steps highlighted, add a step, change a status."""
+    frame = store.action_plan()
+    c1, c2 = st.columns(2)
+    branch = c1.multiselect("Branch", sorted(set(frame["branch"]) - {""}), key="plan_branch")
+    owner = c2.multiselect("Owner", sorted(set(frame["owner"])), key="plan_owner")
+    keep = pd.Series(True, index=frame.index)
+    if branch:
+        keep &= frame["branch"].isin(branch)
+    if owner:
+        keep &= frame["owner"].isin(owner)
+    shown = frame.loc[keep]
+    view = shown[["id", "step", "owner", "due", "status", "branch", "overdue"]]
+    st.dataframe(view.style.apply(lambda r: ["background-color: #fdd" if r["overdue"] else ""
+                                             for _ in r], axis=1),
+                 hide_index=True, width="stretch")
+    if len(shown):
+        c1, c2, c3 = st.columns([2, 1, 1])
+        pick = c1.selectbox("Action", shown["id"].tolist(), key="plan_pick",
+                            format_func=lambda i: str(shown.set_index("id").at[i, "step"]))
+        status = c2.selectbox("New status", ACTION_STATUSES, key="plan_status")
+        if c3.button("Update status"):
+            version = int(shown.set_index("id").at[pick, "version"])
+            try:
+                store.set_action_status(int(pick), status, expected_version=version,
+                                        user=user or "unknown")
+                st.rerun()
+            except MappingError as exc:
+                st.error(str(exc))
+    with st.form("add_step", clear_on_submit=True):
+        c1, c2, c3, c4 = st.columns([3, 1, 1, 1])
+        step = c1.text_input("Next step")
+        who = c2.text_input("Owner")
+        due = c3.date_input("Due", value=None)
+        where = c4.text_input("Branch ")
+        if st.form_submit_button("Add step"):
+            try:
+                store.add_action(step=step, owner=who, due=due, branch=where,
+                                 user=user or "unknown")
+                st.rerun()
+            except MappingError as exc:
+                st.error(f"Not added: {exc}")
