@@ -14,6 +14,7 @@ from alembic.config import Config
 from sqlalchemy.engine import Engine
 
 HERE = Path(__file__).resolve().parent
+MIGRATION_LOCK = 7_204_113  # any constant: the advisory lock that serialises migrations
 
 
 def config() -> Config:
@@ -27,8 +28,17 @@ def upgrade(engine: Engine) -> None:
     """Apply every migration not yet applied (idempotent; safe with several app replicas)."""
     cfg = config()
     with engine.connect() as conn:
-        conn = conn.execution_options(nam_write=True)
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
-        if conn.in_transaction():
+        conn = conn.execution_options(nam_write=True)  # SQLite: BEGIN IMMEDIATE serialises
+        postgres = conn.dialect.name == "postgresql"
+        if postgres:  # several app replicas may start at once: one migrates, others wait
+            conn.exec_driver_sql(f"SELECT pg_advisory_lock({MIGRATION_LOCK})")
             conn.commit()
+        try:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+            if conn.in_transaction():
+                conn.commit()
+        finally:
+            if postgres:
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({MIGRATION_LOCK})")
+                conn.commit()

@@ -8,36 +8,61 @@ prints it). Locally the PostgreSQL runs skip with the reason when no server answ
 from __future__ import annotations
 
 import os
+import uuid
+from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
 
-from mapping.store import Store, metadata
+from mapping.store import Store
 
 POSTGRES_URL = os.environ.get("NAM_TEST_POSTGRES_URL",
                               "postgresql+psycopg://nam:nam@127.0.0.1:5432/nam_test")
 
 
-def _postgres_or_skip() -> str:
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str | None]:
+    """A database of its own for this test run (dropped at the end), or None if no server."""
+    name = f"nam_test_{uuid.uuid4().hex[:8]}"
     try:
-        engine = sa.create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-        with engine.begin() as conn:
-            metadata.drop_all(conn)
-            conn.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
-        engine.dispose()
+        admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT",
+                                 connect_args={"connect_timeout": 3})
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     except Exception as exc:  # any driver error means no usable server
-        reason = f"no PostgreSQL at {POSTGRES_URL} ({type(exc).__name__}); run scripts/postgres.sh"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"PostgreSQL store tests must run in CI: {reason}")
-        pytest.skip(reason)
-    return POSTGRES_URL
+        yield None, f"no PostgreSQL at {POSTGRES_URL} ({type(exc).__name__}: {exc})"[:300]
+        return
+    try:
+        yield sa.engine.make_url(POSTGRES_URL).set(database=name).render_as_string(
+            hide_password=False), ""
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def _empty(url: str) -> None:
+    """Drop every table of the test database (whatever schema version made them)."""
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        tables = [r[0] for r in conn.exec_driver_sql(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+        for table in tables:
+            conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{table}" CASCADE')
+    engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'assets.db'}"
-    return _postgres_or_skip()
+    url, reason = request.getfixturevalue("postgres_database")
+    if url is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL store tests must run in CI: {reason}; run scripts/postgres.sh")
+        pytest.skip(f"{reason}; run scripts/postgres.sh or set NAM_TEST_POSTGRES_URL")
+    _empty(url)
+    return url
 
 
 @pytest.fixture

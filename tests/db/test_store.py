@@ -236,3 +236,20 @@ def test_an_older_database_is_upgraded_in_place_keeping_its_rows(tmp_path):
     store.add_action(step="Visit", owner="Ana", user="ana", asset_id="old1")
     assert len(store.action_plan()) == 1
     store.close()
+
+
+def _open(url: str) -> None:
+    Store(url).close()
+
+
+def test_several_replicas_starting_at_once_migrate_once(store_url):
+    ctx = multiprocessing.get_context("spawn")
+    procs = [ctx.Process(target=_open, args=(store_url,)) for _ in range(5)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+    assert [p.exitcode for p in procs] == [0] * 5
+    s = Store(store_url)
+    assert s.count_assets() == 0
+    s.close()
