@@ -281,3 +281,14 @@ def search_records(records: pd.DataFrame, *, text: str = "", categories: Iterabl
         stale = verified.isna() | (verified < today - pd.DateOffset(months=unverified_months))
         mask &= stale.to_numpy()
     return records.loc[mask]
+
+
+def reject_outside(records: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, *, where: str
+                   ) -> tuple[gpd.GeoDataFrame, list[RowProblem]]:
+    """Split records into those inside the areas and, with a reason, those outside them."""
+    inside = assign_areas(records, areas).notna().to_numpy()
+    problems = [RowProblem(str(r.get("source") or "import"), i + 1,
+                           f"coordinates ({r['geometry'].y:.5f}, {r['geometry'].x:.5f}) are "
+                           f"outside the areas of {where}")
+                for i, r in enumerate(records.to_dict("records")) if not inside[i]]
+    return records.loc[inside], problems

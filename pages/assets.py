@@ -5,10 +5,18 @@ import streamlit as st
 from mapping.assets import CATEGORIES, STATUSES, category, search_records
 from mapping.errors import MappingError
 from ui import context
-from ui.asset_forms import add_form, edit_form, export_buttons, history_table, user_name
+from ui.asset_forms import (
+    add_form,
+    copy_dataset_assets,
+    edit_form,
+    export_buttons,
+    history_table,
+    import_form,
+    user_name,
+)
 from ui.filters import sidebar
 
-sidebar()
+data, _ = sidebar()
 st.title("Asset database")
 store = context.store()
 st.caption(f"Shared by every branch: {store.count_assets():,} assets. Every change is kept in "
@@ -53,5 +61,8 @@ if rows:
         st.dataframe(history_table(store, asset["asset_id"]), hide_index=True, width="stretch")
 with st.expander("Add an asset"):
     add_form(store, user)
+with st.expander("Import assets from a file"):
+    import_form(store, data, user)
+    copy_dataset_assets(store, data, user)
 with st.expander("Export (public: staff-only sites left out, sensitive sites approximate)"):
-    export_buttons(found, context.dataset(st.session_state["f_dataset"])[0].area_set.areas)
+    export_buttons(found, data.area_set.areas)

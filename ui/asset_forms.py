@@ -170,3 +170,67 @@ def export_buttons(records: pd.DataFrame, areas: Any) -> None:
                        "application/geo+json")
     c3.download_button("GeoPackage (QGIS)", to_geopackage(frame), "community-assets.gpkg",
                        "application/geopackage+sqlite3")
+
+
+def import_form(store: Store, data: Any, user: str) -> None:
+    """Import a file of assets: map its columns, check it, then add the good rows at once."""
+    from mapping.assets import reject_outside
+    from mapping.datasets import load_assets
+    from mapping.uploads import ASSET_TYPES, store_upload
+    from ui import context
+    from ui.upload import asset_mapping
+
+    file = st.file_uploader("CSV, GeoJSON or GeoPackage", type=[t.lstrip(".") for t in ASSET_TYPES],
+                            key="import_file")
+    if file is None:
+        return
+    settings = context.settings()
+    try:
+        path = store_upload(file.name, file.getvalue(), settings.data_dir / "cache" / "imports",
+                            allowed=ASSET_TYPES, max_bytes=settings.max_upload_bytes)
+        spec = asset_mapping(path)
+    except MappingError as exc:
+        st.error(str(exc))
+        return
+    if st.button("Check the file"):
+        try:
+            records, problems = load_assets(path, spec)
+            records, outside = reject_outside(records, data.area_set.areas,
+                                              where=data.area_set.title)
+        except MappingError as exc:
+            st.error(f"Cannot read it: {exc}")
+            return
+        st.session_state["import_checked"] = (file.name, records, problems + outside)
+    checked = st.session_state.get("import_checked")
+    if not checked or checked[0] != file.name:
+        return
+    _, records, problems = checked
+    st.markdown(f"**{len(records):,} rows ready**, {len(problems):,} refused.")
+    st.dataframe(records[["name", "category", "address", "languages"]].head(20), hide_index=True)
+    if problems:
+        st.dataframe(pd.DataFrame([vars(p) for p in problems]), hide_index=True)
+    if st.button(f"Import the {len(records):,} good rows", type="primary",
+                 disabled=not len(records) or not user):
+        try:
+            result = store.import_assets(records, user=user, rejected=problems)
+        except MappingError as exc:
+            st.error(f"Nothing was imported: {exc}")
+            return
+        st.session_state.pop("import_checked", None)
+        st.success(f"Imported {len(result.added):,} assets in one go; "
+                   f"{len(result.rejected):,} rows refused (reasons above and below).")
+        dupes = [p for p in result.rejected if "duplicate" in p.reason]
+        if dupes:
+            st.dataframe(pd.DataFrame([vars(p) for p in dupes]), hide_index=True)
+
+
+def copy_dataset_assets(store: Store, data: Any, user: str) -> None:
+    """Offer to copy the current dataset's file assets into the shared database."""
+    from_files = data.assets[~data.assets["asset_id"].isin(store.assets_frame()["asset_id"])]
+    if from_files.empty:
+        return
+    if st.button(f"Copy the {len(from_files):,} assets of {data.area_set.title} into the "
+                 "database", disabled=not user):
+        result = store.import_assets(from_files.drop(columns=["geoid"], errors="ignore"),
+                                     user=user)
+        st.success(f"Copied {len(result.added):,}; {len(result.rejected):,} were already there.")

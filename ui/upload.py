@@ -138,7 +138,7 @@ def _assets_step() -> tuple[Path | None, dict[str, object] | None]:
                           "columns or one '(lat, lon)' column.")
     if assets_file is None:
         return None, None
-    return assets_file, _asset_mapping(assets_file)
+    return assets_file, asset_mapping(assets_file)
 
 
 def _variable_editor(frame: pd.DataFrame, *, exclude: str) -> list[dict[str, object]]:
@@ -173,7 +173,7 @@ def _variable_editor(frame: pd.DataFrame, *, exclude: str) -> list[dict[str, obj
     return out
 
 
-def _asset_mapping(path: Path) -> dict[str, object]:
+def asset_mapping(path: Path) -> dict[str, object]:
     is_csv = path.suffix.lower() == ".csv"
     cols = _columns_of(path, vector=not is_csv)
     options = [NONE, *cols]

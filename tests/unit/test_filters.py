@@ -191,3 +191,13 @@ def _assets_all():
     ])
     gdf, _ = normalize_assets(frame, source="test")
     return gdf
+
+
+def test_reject_outside_the_loaded_areas_says_where():
+    from mapping.assets import reject_outside
+    records = _assets_all()
+    records.loc[records["name"] == "Closed", "geometry"] = shapely.Point(5, 5)
+    inside, problems = reject_outside(records, _areas().areas, where="Test County")
+    assert inside["name"].tolist() == ["Clinica", "Chinatown Library", "Latino center"]
+    [p] = problems
+    assert p.row == 4 and "outside the areas of Test County" in p.reason
