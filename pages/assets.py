@@ -21,6 +21,8 @@ st.title("Asset database")
 store = context.store()
 st.caption(f"Shared by every branch: {store.count_assets():,} assets. Every change is kept in "
            "the history; a change made at the same time as yours never overwrites it.")
+if "asset_flash" in st.session_state:  # the outcome of an import, after the page refreshed
+    st.success(st.session_state.pop("asset_flash"))
 user = user_name()
 records = store.assets_frame(include_deleted=st.toggle("Show deleted assets", key="show_deleted"))
 c1, c2, c3, c4 = st.columns([2, 1.4, 1, 1])

@@ -217,11 +217,12 @@ def import_form(store: Store, data: Any, user: str) -> None:
             st.error(f"Nothing was imported: {exc}")
             return
         st.session_state.pop("import_checked", None)
-        st.success(f"Imported {len(result.added):,} assets in one go; "
-                   f"{len(result.rejected):,} rows refused (reasons above and below).")
-        dupes = [p for p in result.rejected if "duplicate" in p.reason]
-        if dupes:
-            st.dataframe(pd.DataFrame([vars(p) for p in dupes]), hide_index=True)
+        st.session_state["asset_flash"] = (
+            f"Imported {len(result.added):,} assets in one go; {len(result.rejected):,} rows "
+            "refused" + (f", {sum('duplicate' in p.reason for p in result.rejected):,} of them "
+                         "as duplicates of assets already in the database" if result.rejected
+                         else "") + ".")
+        st.rerun()
 
 
 def copy_dataset_assets(store: Store, data: Any, user: str) -> None:
@@ -233,4 +234,6 @@ def copy_dataset_assets(store: Store, data: Any, user: str) -> None:
                  "database", disabled=not user):
         result = store.import_assets(from_files.drop(columns=["geoid"], errors="ignore"),
                                      user=user)
-        st.success(f"Copied {len(result.added):,}; {len(result.rejected):,} were already there.")
+        st.session_state["asset_flash"] = (f"Copied {len(result.added):,} assets; "
+                                           f"{len(result.rejected):,} were already there.")
+        st.rerun()
