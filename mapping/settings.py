@@ -49,6 +49,9 @@ class Settings:
     census_api, census_boundaries
         Roots of the Census Data API and of the boundary files (``NAM_CENSUS_API``,
         ``NAM_CENSUS_BOUNDARIES``); change them only to use a mirror.
+    geocoder, census_geocoder, nominatim
+        Which service places addresses (``NAM_GEOCODER``: ``census`` or ``nominatim``) and
+        where they are (``NAM_CENSUS_GEOCODER``, ``NAM_NOMINATIM``).
     database_url
         Shared asset database (``NAM_DATABASE_URL``), e.g.
         ``postgresql+psycopg://user:pass@host/db``; empty: SQLite under ``data/``.
@@ -64,6 +67,9 @@ class Settings:
     census_api: str = "https://api.census.gov/data"
     census_boundaries: str = "https://www2.census.gov/geo/tiger"
     database_url: str = ""
+    geocoder: str = "census"
+    census_geocoder: str = "https://geocoding.geo.census.gov/geocoder"
+    nominatim: str = "https://nominatim.openstreetmap.org"
 
     @property
     def store_url(self) -> str:
@@ -134,9 +140,14 @@ def load_settings(environ: Mapping[str, str], secrets: Mapping[str, object] | No
         raise ConfigError(f"NAM_LEAFLET must be auto, local or cdn, not {leaflet!r}")
     if data_dir.exists() and not data_dir.is_dir():
         raise ConfigError(f"NAM_DATA_DIR {str(data_dir)!r} is a file, not a folder")
+    geocoder = get("geocoder", "census")
+    if geocoder not in ("census", "nominatim"):
+        raise ConfigError(f"NAM_GEOCODER must be census or nominatim, not {geocoder!r}")
     urls = {}
     for name, default in (("census_api", "https://api.census.gov/data"),
-                          ("census_boundaries", "https://www2.census.gov/geo/tiger")):
+                          ("census_boundaries", "https://www2.census.gov/geo/tiger"),
+                          ("census_geocoder", "https://geocoding.geo.census.gov/geocoder"),
+                          ("nominatim", "https://nominatim.openstreetmap.org")):
         urls[name] = get(name, default).rstrip("/")
         if not urls[name].startswith(("https://", "http://")):
             raise ConfigError(f"NAM_{name.upper()} must be an http(s) URL, not {urls[name]!r}")
@@ -147,4 +158,4 @@ def load_settings(environ: Mapping[str, str], secrets: Mapping[str, object] | No
     return Settings(data_dir=data_dir, shared_data_dir=shared, dataset=get("dataset", "demo"),
                     max_upload_mb=max_mb, tiles=tiles, leaflet=leaflet,
                     census_key=get("census_key", "").strip() or None,
-                    database_url=database_url, **urls)
+                    database_url=database_url, geocoder=geocoder, **urls)

@@ -123,6 +123,17 @@ actions = sa.Table(
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
 )
 
+geocodes = sa.Table(
+    "geocode_cache", metadata,
+    sa.Column("provider", sa.String(30), primary_key=True),
+    sa.Column("address", sa.String(500), primary_key=True),
+    sa.Column("latitude", sa.Float, nullable=True),
+    sa.Column("longitude", sa.Float, nullable=True),
+    sa.Column("matched", sa.String(500), nullable=False, default=""),
+    sa.Column("tract", sa.String(20), nullable=False, default=""),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+
 ACTION_STATUSES = ("open", "in progress", "done", "dropped")
 _LIST_FIELDS = ("services", "languages", "communities")
 _EDITABLE = (*(c for c in ASSET_COLUMNS if c != "asset_id"), "latitude", "longitude")
@@ -390,6 +401,32 @@ class Store:
         return ImportResult(tuple(added), tuple(problems))
 
 
+    # ------------------------------------------------------------ geocoding cache
+
+    def lookup(self, provider: str, keys: Sequence[str]) -> dict[str, Any]:
+        """Return cached geocodes (:class:`mapping.geocode.Geocode`) by normalised address."""
+        found: dict[str, Any] = {}
+        unique = list(dict.fromkeys(keys))
+        with self.reading() as conn:
+            for start in range(0, len(unique), 500):
+                rows = conn.execute(geocodes.select().where(
+                    geocodes.c.provider == provider,
+                    geocodes.c.address.in_(unique[start:start + 500]))).mappings()
+                found.update({r["address"]: _geocode_from(r) for r in rows})
+        return found
+
+    def remember(self, provider: str, answers: Sequence[tuple[str, Any]]) -> None:
+        """Keep geocoding answers, matched or not, so nobody asks twice."""
+        if not answers:
+            return
+        with self.writing() as conn:
+            for key, g in dict(answers).items():
+                conn.execute(geocodes.delete().where(geocodes.c.provider == provider,
+                                                     geocodes.c.address == key))
+                conn.execute(geocodes.insert().values(
+                    provider=provider, address=key, latitude=g.latitude, longitude=g.longitude,
+                    matched=g.matched, tract=g.tract, at=_now()))
+
     # ------------------------------------------------------------ outreach and plan
 
     def log_outreach(self, *, date: Any, technique: str, staff: str, summary: str,
@@ -471,6 +508,13 @@ class Store:
         due = pd.to_datetime(frame["due"], errors="coerce")
         frame["overdue"] = due.lt(today) & frame["status"].isin(["open", "in progress"])
         return frame
+
+
+def _geocode_from(row: Mapping[str, Any]) -> Any:
+    from mapping.geocode import Geocode
+
+    return Geocode(row["address"], row["latitude"], row["longitude"], row["matched"],
+                   row["tract"], row["provider"])
 
 
 def _as_date(value: Any, *, what: str, required: bool = True) -> date | None:

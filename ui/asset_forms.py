@@ -7,7 +7,14 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from mapping.assets import CATEGORIES, ENTRY_TECHNIQUES, STATUSES, VISIBILITIES, category
+from mapping.assets import (
+    CATEGORIES,
+    ENTRY_TECHNIQUES,
+    STATUSES,
+    VISIBILITIES,
+    RowProblem,
+    category,
+)
 from mapping.catalog import language_name
 from mapping.errors import MappingError
 from mapping.exports import export_frame, to_csv, to_geojson, to_geopackage
@@ -188,13 +195,17 @@ def import_form(store: Store, data: Any, user: str) -> None:
     try:
         path = store_upload(file.name, file.getvalue(), settings.data_dir / "cache" / "imports",
                             allowed=ASSET_TYPES, max_bytes=settings.max_upload_bytes)
-        spec = asset_mapping(path)
+        spec = asset_mapping(path, allow_geocode=True)
     except MappingError as exc:
         st.error(str(exc))
         return
     if st.button("Check the file"):
         try:
+            path, spec, unplaced = _geocode_step(store, path, spec)
             records, problems = load_assets(path, spec)
+            problems = [RowProblem(p.source, p.row, "the geocoder did not find this address: "
+                                   "add the asset by hand with its coordinates")
+                        if p.row in unplaced else p for p in problems]
             records, outside = reject_outside(records, data.area_set.areas,
                                               where=data.area_set.title)
         except MappingError as exc:
@@ -237,3 +248,29 @@ def copy_dataset_assets(store: Store, data: Any, user: str) -> None:
         st.session_state["asset_flash"] = (f"Copied {len(result.added):,} assets; "
                                            f"{len(result.rejected):,} were already there.")
         st.rerun()
+
+
+def _geocode_step(store: Store, path: Any, spec: dict[str, Any]) -> tuple[Any, dict, list[int]]:
+    """Geocode the addresses of a table when asked to; return the table to load, its
+    description, and the rows (from 1) whose address was not found."""
+    from mapping.datasets import read_table
+    from mapping.geocode import CensusGeocoder, NominatimGeocoder, add_coordinates
+    from ui import context
+
+    rule = spec.get("geocode")
+    if not rule:
+        return path, spec, []
+    settings = context.settings()
+    coder = (CensusGeocoder(base_url=settings.census_geocoder) if settings.geocoder == "census"
+             else NominatimGeocoder(domain=settings.nominatim.split("://", 1)[1],
+                                    scheme=settings.nominatim.split("://", 1)[0]))
+    bar = st.progress(0.0, text="Geocoding addresses")
+    table, unmatched = add_coordinates(
+        read_table(path), street=rule["street"], city=rule["city"], state=rule["state"],
+        zip_column=rule["zip"], geocoder=coder, cache=store,
+        progress=lambda f, m: bar.progress(min(f, 1.0), text=m))
+    placed = path.with_name(path.stem + "-geocoded.csv")
+    table.to_csv(placed, index=False)  # unmatched rows stay, without coordinates
+    spec = {k: v for k, v in spec.items() if k != "geocode"} | {"latitude": "latitude",
+                                                                "longitude": "longitude"}
+    return placed, spec, unmatched

@@ -141,6 +141,10 @@ def _assets_step() -> tuple[Path | None, dict[str, object] | None]:
     return assets_file, asset_mapping(assets_file)
 
 
+def _none(value: str) -> str | None:
+    return None if value == NONE else value
+
+
 def _variable_editor(frame: pd.DataFrame, *, exclude: str) -> list[dict[str, object]]:
     numeric = [c for c in numeric_columns(frame) if c != exclude]
     if not numeric:
@@ -173,7 +177,7 @@ def _variable_editor(frame: pd.DataFrame, *, exclude: str) -> list[dict[str, obj
     return out
 
 
-def asset_mapping(path: Path) -> dict[str, object]:
+def asset_mapping(path: Path, *, allow_geocode: bool = False) -> dict[str, object]:
     is_csv = path.suffix.lower() == ".csv"
     cols = _columns_of(path, vector=not is_csv)
     options = [NONE, *cols]
@@ -193,8 +197,18 @@ def asset_mapping(path: Path) -> dict[str, object]:
     if is_csv:
         l1, l2, l3 = st.columns(3)
         loc = l1.selectbox("One '(lat, lon)' column", options, key="a_loc")
+        how = l2.radio("Otherwise, coordinates from", ["latitude/longitude columns",
+                                                       "addresses (geocode them)"],
+                       key="a_how", disabled=loc != NONE or not allow_geocode)
         if loc != NONE:
             spec["location"] = loc
+        elif how.startswith("addresses"):
+            g1, g2, g3, g4 = st.columns(4)
+            spec["geocode"] = {
+                "street": g1.selectbox("Street column", cols, key="a_street"),
+                "city": _none(g2.selectbox("City column", options, key="a_city")),
+                "state": _none(g3.selectbox("State column", options, key="a_state")),
+                "zip": _none(g4.selectbox("ZIP column", options, key="a_zip"))}
         else:
             spec["latitude"] = l2.selectbox("Latitude column", cols, key="a_lat")
             spec["longitude"] = l3.selectbox("Longitude column", cols, key="a_lon")

@@ -1,0 +1,193 @@
+"""Geocoders against local servers speaking the Census batch geocoder's and Nominatim's formats.
+
+The fake Census geocoder knows the 81 real Chicago Public Library addresses and answers
+with their real coordinates (from the library CSV's "(lat, lon)" column) and their tract.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import threading
+import urllib.parse
+from email.parser import BytesParser
+from email.policy import default
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+import mapping.geocode as geocode
+from mapping.datasets import parse_latlon
+from mapping.errors import DataError
+from mapping.geocode import Address, CensusGeocoder, NominatimGeocoder, geocode_with_cache
+from mapping.store import Store
+
+
+@pytest.fixture(scope="module")
+def libraries(shared_settings):
+    shared = shared_settings.shared_data_dir
+    if not shared.exists():
+        pytest.skip("the shared reference data is not here")
+    frame = pd.read_csv(shared / "chicago_cook" / "assets" / "cpl_library_locations.csv", dtype=str)
+    frame.columns = [c.strip() for c in frame.columns]
+    frame[["lat", "lon"]] = frame["LOCATION"].map(parse_latlon).apply(pd.Series)
+    tracts = gpd.read_file(shared / "chicago_cook" / "tracts_cook_2020_acs2020_medincome.geojson")
+    points = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(frame["lon"], frame["lat"]),
+                              crs="EPSG:4326").to_crs(tracts.crs)
+    joined = gpd.sjoin(points, tracts[["GEOID", "geometry"]], predicate="within", how="left")
+    frame["tract"] = joined["GEOID"].to_numpy()
+    return frame
+
+
+class _Server:
+    def __init__(self, handler_factory):
+        self.requests: list[dict] = []
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler_factory(self))
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _census_handler(known: dict[str, tuple[float, float, str]]):
+    def factory(state):
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                if self.path != "/geocoder/geographies/addressbatch":
+                    self.send_error(404)
+                    return
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                message = BytesParser(policy=default).parsebytes(
+                    f"Content-Type: {self.headers['Content-Type']}\r\n\r\n".encode() + body)
+                form = {part.get_param("name", header="content-disposition"):
+                        part.get_payload(decode=True) for part in message.iter_parts()}
+                rows = list(csv.reader(io.StringIO(form["addressFile"].decode())))
+                state.requests.append({"rows": len(rows),
+                                       "benchmark": form["benchmark"].decode()})
+                out = io.StringIO()
+                w = csv.writer(out, quoting=csv.QUOTE_ALL)
+                for rid, street, city, st, zip_ in rows:
+                    text = f"{street}, {city}, {st}, {zip_}"
+                    hit = known.get(street.strip().upper())
+                    if hit:
+                        lat, lon, tract = hit
+                        w.writerow([rid, text, "Match", "Exact", text.upper(), f"{lon},{lat}",
+                                    "123456", "L", tract[:2], tract[2:5], tract[5:], "1000"])
+                    else:
+                        w.writerow([rid, text, "No_Match"])
+                body = out.getvalue().encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/csv")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+        return Handler
+    return factory
+
+
+@pytest.fixture
+def census_server(libraries):
+    known = {a.upper(): (lat, lon, t) for a, lat, lon, t in
+             zip(libraries["ADDRESS"], libraries["lat"], libraries["lon"], libraries["tract"],
+                 strict=True)}
+    server = _Server(_census_handler(known))
+    yield server
+    server.stop()
+
+
+def _addresses(libraries):
+    out = [Address(f"lib{i}", r["ADDRESS"], r["CITY"], r["STATE"], r["ZIP"])
+           for i, r in libraries.iterrows()]
+    return [*out, Address("bogus1", "1 Nowhere Lane", "Chicago", "IL", "60600"),
+            Address("bogus2", "", "", "", "")]
+
+
+def test_census_batch_places_every_library_and_reports_the_unmatched(census_server, libraries,
+                                                                     tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'a.db'}")
+    answers = geocode_with_cache(_addresses(libraries),
+                                 CensusGeocoder(base_url=f"{census_server.url}/geocoder"), store)
+    by_key = {a.key: a for a in answers}
+    for i, r in libraries.iterrows():
+        g = by_key[f"lib{i}"]
+        assert g.found and g.latitude == pytest.approx(r["lat"]) and g.longitude == pytest.approx(r["lon"])
+        assert g.tract == r["tract"] and g.tract.startswith("17031")
+    assert not by_key["bogus1"].found and not by_key["bogus2"].found
+    assert census_server.requests[0]["benchmark"] == "Public_AR_Current"
+
+
+def test_census_batches_hold_at_most_the_limit(census_server, libraries, tmp_path, monkeypatch):
+    monkeypatch.setattr(geocode, "BATCH_LIMIT", 30)
+    store = Store(f"sqlite:///{tmp_path / 'a.db'}")
+    geocode_with_cache(_addresses(libraries), CensusGeocoder(
+        base_url=f"{census_server.url}/geocoder"), store)
+    assert [r["rows"] for r in census_server.requests] == [30, 30, 23]
+
+
+def test_answers_come_from_the_cache_the_second_time(census_server, libraries, tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'a.db'}")
+    coder = CensusGeocoder(base_url=f"{census_server.url}/geocoder")
+    first = geocode_with_cache(_addresses(libraries), coder, store)
+    census_server.stop()
+    again = geocode_with_cache(_addresses(libraries), coder, store)
+    assert [(g.key, g.latitude, g.found) for g in again] == [(g.key, g.latitude, g.found)
+                                                             for g in first]
+
+
+def test_an_unreachable_geocoder_says_what_to_do(tmp_path):
+    with pytest.raises(DataError, match="place the assets by hand"):
+        CensusGeocoder(base_url="http://127.0.0.1:9/geocoder").geocode([Address("a", "1 Main St")])
+
+
+def _nominatim_handler(places: dict[str, tuple[float, float]]):
+    def factory(state):
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                parts = urllib.parse.urlsplit(self.path)
+                q = dict(urllib.parse.parse_qsl(parts.query))
+                state.requests.append({"path": parts.path, "q": q.get("q"),
+                                       "agent": self.headers.get("User-Agent", "")})
+                hit = places.get((q.get("q") or "").split(",")[0].strip().upper())
+                body = json.dumps([{"lat": str(hit[0]), "lon": str(hit[1]),
+                                    "display_name": q["q"], "place_id": 1}] if hit else [])
+                data = body.encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+        return Handler
+    return factory
+
+
+def test_nominatim_through_geopy_identifies_itself_and_places_what_it_knows(libraries, tmp_path):
+    places = {a.upper(): (lat, lon) for a, lat, lon in
+              zip(libraries["ADDRESS"], libraries["lat"], libraries["lon"], strict=True)}
+    server = _Server(_nominatim_handler(places))
+    try:
+        host = server.url.removeprefix("http://")
+        coder = NominatimGeocoder(domain=host, scheme="http", min_delay_seconds=0.01)
+        store = Store(f"sqlite:///{tmp_path / 'a.db'}")
+        addresses = _addresses(libraries.head(3))
+        answers = geocode_with_cache(addresses, coder, store)
+        assert [a.found for a in answers] == [True, True, True, False, False]
+        assert answers[0].latitude == pytest.approx(libraries["lat"].iloc[0])
+        assert all(r["path"] == "/search" and "newcomer-asset-map" in r["agent"]
+                   for r in server.requests)
+    finally:
+        server.stop()
+
+
+def test_nominatim_keeps_to_one_request_a_second_by_default():
+    assert NominatimGeocoder()._lookup.min_delay_seconds == 1.0
