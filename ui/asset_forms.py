@@ -269,8 +269,12 @@ def _geocode_step(store: Store, path: Any, spec: dict[str, Any]) -> tuple[Any, d
         read_table(path), street=rule["street"], city=rule["city"], state=rule["state"],
         zip_column=rule["zip"], geocoder=coder, cache=store,
         progress=lambda f, m: bar.progress(min(f, 1.0), text=m))
-    placed = path.with_name(path.stem + "-geocoded.csv")
+    placed = path.parent / "geocoded" / path.name  # same name: refusals cite the user's file
+    placed.parent.mkdir(exist_ok=True)
     table.to_csv(placed, index=False)  # unmatched rows stay, without coordinates
-    spec = {k: v for k, v in spec.items() if k != "geocode"} | {"latitude": "latitude",
-                                                                "longitude": "longitude"}
+    fields = dict(spec.get("fields", {}))
+    fields.setdefault("address", {"columns": [c for c in (rule["street"], rule["city"],
+                                                          rule["state"], rule["zip"]) if c]})
+    spec = {k: v for k, v in spec.items() if k != "geocode"} | {
+        "latitude": "latitude", "longitude": "longitude", "fields": fields}
     return placed, spec, unmatched
