@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -18,6 +19,7 @@ from mapping.assets import (
 from mapping.catalog import language_name
 from mapping.errors import MappingError
 from mapping.exports import export_frame, to_csv, to_geojson, to_geopackage
+from mapping.hsds import write_hsds
 from mapping.store import EditConflict, Store
 
 _CATS = [c.key for c in CATEGORIES]
@@ -171,7 +173,9 @@ def export_buttons(records: pd.DataFrame, areas: Any) -> None:
     """Download buttons for the public export of the listed assets."""
     frame = export_frame(records.loc[~records["deleted"].astype(bool)], areas, audience="public")
     st.caption(f"{len(frame):,} assets. Personal contacts are never exported.")
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3, c4 = st.columns(4)
+    c4.download_button("Open Referral (HSDS 1.1)", write_hsds(frame), "community-assets-hsds.zip",
+                       "application/zip")
     c1.download_button("CSV (spreadsheets)", to_csv(frame), "community-assets.csv", "text/csv")
     c2.download_button("GeoJSON (web maps)", to_geojson(frame), "community-assets.geojson",
                        "application/geo+json")
@@ -187,22 +191,27 @@ def import_form(store: Store, data: Any, user: str) -> None:
     from ui import context
     from ui.upload import asset_mapping
 
-    file = st.file_uploader("CSV, GeoJSON or GeoPackage", type=[t.lstrip(".") for t in ASSET_TYPES],
-                            key="import_file")
+    file = st.file_uploader("CSV, GeoJSON, GeoPackage, or an Open Referral data package (zip)",
+                            type=[*(t.lstrip(".") for t in ASSET_TYPES), "zip"], key="import_file")
     if file is None:
         return
     settings = context.settings()
+    hsds = file.name.lower().endswith(".zip")
     try:
         path = store_upload(file.name, file.getvalue(), settings.data_dir / "cache" / "imports",
-                            allowed=ASSET_TYPES, max_bytes=settings.max_upload_bytes)
-        spec = asset_mapping(path, allow_geocode=True)
+                            allowed=(*ASSET_TYPES, ".zip"), max_bytes=settings.max_upload_bytes)
+        spec = {} if hsds else asset_mapping(path, allow_geocode=True)
     except MappingError as exc:
         st.error(str(exc))
         return
     if st.button("Check the file"):
         try:
-            path, spec, unplaced = _geocode_step(store, path, spec)
-            records, problems = load_assets(path, spec)
+            if hsds:
+                records, problems = read_hsds_zip(path)
+                unplaced: list[int] = []
+            else:
+                path, spec, unplaced = _geocode_step(store, path, spec)
+                records, problems = load_assets(path, spec)
             problems = [RowProblem(p.source, p.row, "the geocoder did not find this address: "
                                    "add the asset by hand with its coordinates")
                         if p.row in unplaced else p for p in problems]
@@ -248,6 +257,25 @@ def copy_dataset_assets(store: Store, data: Any, user: str) -> None:
         st.session_state["asset_flash"] = (f"Copied {len(result.added):,} assets; "
                                            f"{len(result.rejected):,} were already there.")
         st.rerun()
+
+
+def read_hsds_zip(path: Any) -> tuple[Any, list[RowProblem]]:
+    """Read an Open Referral package from an uploaded zip (checked, extracted flat)."""
+    import tempfile
+    import zipfile
+
+    from mapping.assets import normalize_assets
+    from mapping.datasets import check_zip
+    from mapping.hsds import read_hsds
+
+    check_zip(path)
+    with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(path) as zf:
+        for member in zf.namelist():
+            name = Path(member).name
+            if name.endswith((".csv", ".json")):
+                (Path(tmp) / name).write_bytes(zf.read(member))
+        records, _ = read_hsds(Path(tmp))
+    return normalize_assets(records, source=path.name)
 
 
 def _geocode_step(store: Store, path: Any, spec: dict[str, Any]) -> tuple[Any, dict, list[int]]:

@@ -1,0 +1,74 @@
+"""Open Referral packages: the real samples read, and our own packages round-trip."""
+
+import io
+import zipfile
+
+import geopandas as gpd
+import pytest
+
+from mapping.assets import normalize_assets
+from mapping.exports import export_frame
+from mapping.hsds import read_hsds, write_hsds
+
+
+def _unzip(data: bytes, folder):
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        zf.extractall(folder)
+    return folder
+
+
+def _comparable(records):
+    gdf, problems = normalize_assets(records, source="x")
+    assert not problems, problems
+    rows = {}
+    for r in gdf.to_dict("records"):
+        rows[r["name"]] = (round(r["geometry"].y, 5), round(r["geometry"].x, 5), r["category"],
+                           tuple(sorted(r["services"])), tuple(sorted(r["languages"])),
+                           r["phone"], r["address"], r["organization"])
+    return rows
+
+
+def test_our_package_reads_back_to_the_same_assets(demo, tmp_path):
+    exported = export_frame(demo.assets, demo.area_set.areas)
+    package = write_hsds(exported)
+    names = set(zipfile.ZipFile(io.BytesIO(package)).namelist())
+    assert {"organizations.csv", "locations.csv", "services.csv", "services_at_location.csv",
+            "languages.csv", "datapackage.json"} <= names
+    records, _ = read_hsds(_unzip(package, tmp_path / "pkg"))
+    back = _comparable(records)
+    original = _comparable(exported.drop(columns="geometry").assign(
+        services=exported["services"].str.split("; "),
+        languages=exported["languages"].str.split("; ")))
+    assert len(back) == len(original) == len(exported)
+    assert back == original
+
+
+def test_real_san_mateo_ohana_sample_reads_and_round_trips(shared, tmp_path):
+    records, _ = read_hsds(shared / "hsds" / "ohana_api_smc_sample")
+    assert len(records) == 22
+    gdf, problems = normalize_assets(records, source="ohana")
+    assert len(gdf) + len(problems) == 22
+    assert all(p.reason for p in problems)
+    langs = dict(zip(gdf["name"], gdf["languages"], strict=True))
+    assert any({"es", "tl"} <= set(v) for v in langs.values())  # "Spanish, Tagalog"
+    assert not any("contact" in c for c in records.columns)  # personal contacts stay out
+    no_areas = gpd.GeoDataFrame({"name": []}, geometry=[], crs="EPSG:4326")  # none sensitive
+    exported = export_frame(gdf, no_areas)
+    again, _ = read_hsds(_unzip(write_hsds(exported), tmp_path / "smc"))
+    assert _comparable(again) == _comparable(
+        exported.drop(columns="geometry").assign(services=exported["services"].str.split("; "),
+                                                 languages=exported["languages"].str.split("; ")))
+
+
+def test_official_hsds_1_1_sample_reads_with_reasons_for_what_cannot_be_placed(shared):
+    records, _ = read_hsds(shared / "hsds" / "openreferral_sample_hsds_1_1")
+    assert len(records) == 10
+    gdf, problems = normalize_assets(records, source="hsds")
+    assert len(gdf) + len(problems) == 10 and len(problems) >= 1
+    assert all("coordinates" in p.reason or "language" in p.reason for p in problems)
+    assert gdf["organization"].str.len().gt(0).all()
+
+
+def test_not_a_package_is_refused(tmp_path):
+    with pytest.raises(Exception, match=r"no locations\.csv"):
+        read_hsds(tmp_path)
