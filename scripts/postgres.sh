@@ -22,4 +22,9 @@ su postgres -c "psql -qtAc \"SELECT 1 FROM pg_roles WHERE rolname='nam'\"" | gre
 su postgres -c "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname='nam_test'\"" | grep -q 1 \
   || su postgres -c "createdb -O nam nam_test"
 su postgres -c "psql -q -d nam_test -c 'CREATE EXTENSION IF NOT EXISTS postgis'" >/dev/null 2>&1 || true
+# A template with PostGIS enabled (needs a superuser): each test run copies it.
+su postgres -c "psql -qtAc \"SELECT 1 FROM pg_database WHERE datname='nam_template'\"" | grep -q 1 \
+  || su postgres -c "createdb -O nam nam_template"
+su postgres -c "psql -q -d nam_template -c 'CREATE EXTENSION IF NOT EXISTS postgis'" >/dev/null 2>&1 || true
+su postgres -c "psql -qc \"UPDATE pg_database SET datistemplate = true WHERE datname = 'nam_template'\"" >/dev/null
 echo "==> PostgreSQL $version ready: postgresql+psycopg://nam:nam@127.0.0.1:5432/nam_test"

@@ -28,7 +28,10 @@ def postgres_database() -> Iterator[str | None]:
         admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT",
                                  connect_args={"connect_timeout": 3})
         with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            try:  # scripts/postgres.sh keeps a template with PostGIS enabled
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}" TEMPLATE nam_template')
+            except sa.exc.DBAPIError:
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     except Exception as exc:  # any driver error means no usable server
         yield None, f"no PostgreSQL at {POSTGRES_URL} ({type(exc).__name__}: {exc})"[:300]
         return
@@ -46,7 +49,8 @@ def _empty(url: str) -> None:
     engine = sa.create_engine(url)
     with engine.begin() as conn:
         tables = [r[0] for r in conn.exec_driver_sql(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'spatial_ref_sys'")]
         for table in tables:
             conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{table}" CASCADE')
     engine.dispose()

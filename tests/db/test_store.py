@@ -253,3 +253,16 @@ def test_several_replicas_starting_at_once_migrate_once(store_url):
     s = Store(store_url)
     assert s.count_assets() == 0
     s.close()
+
+
+def test_postgis_geometry_follows_the_coordinates(store, store_url):
+    if not store_url.startswith("postgresql"):
+        pytest.skip("PostGIS geometry exists on PostgreSQL only")
+    a = store.create_asset(ASSET, user="ana")
+    store.update_asset(a["asset_id"], {"latitude": 41.9, "longitude": -87.6}, expected_version=1,
+                       user="ana")
+    with store.reading() as conn:
+        x, y, srid = conn.exec_driver_sql(
+            "SELECT ST_X(geom), ST_Y(geom), ST_SRID(geom) FROM assets WHERE id = %s",
+            (a["asset_id"],)).one()
+    assert (x, y, srid) == (-87.6, 41.9, 4326)
