@@ -62,7 +62,8 @@ if rows:
     with st.expander("History of this record"):
         st.dataframe(history_table(store, asset["asset_id"]), hide_index=True, width="stretch")
 with st.expander("Add an asset"):
-    add_form(store, user)
+    west, south, east, north = data.area_set.areas.total_bounds
+    add_form(store, user, centre=((south + north) / 2, (west + east) / 2))
 with st.expander("Import assets from a file"):
     import_form(store, data, user)
     copy_dataset_assets(store, data, user)

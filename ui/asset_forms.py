@@ -72,8 +72,9 @@ def _fields(prefix: str, current: dict[str, Any] | None = None) -> dict[str, Any
     return out
 
 
-def add_form(store: Store, user: str) -> None:
+def add_form(store: Store, user: str, *, centre: tuple[float, float] = (0.0, 0.0)) -> None:
     """A form to add an asset; on a refusal the typed values stay in the form."""
+    place_on_map("add", latitude=centre[0], longitude=centre[1])
     with st.form("add_asset", clear_on_submit=False):
         fields = _fields("add")
         if st.form_submit_button("Add asset", type="primary"):
@@ -107,6 +108,9 @@ def edit_form(store: Store, asset_id: str, user: str) -> None:
                      hide_index=True)
         st.session_state[f"opened_{asset_id}"] = opened = current
     shown = {**opened, **draft}
+    with st.expander("Move it on the map"):
+        place_on_map(f"edit_{asset_id}", latitude=float(shown["latitude"]),
+                     longitude=float(shown["longitude"]))
     with st.form(f"edit_{asset_id}"):
         fields = _fields(f"edit_{asset_id}", shown)
         save = st.form_submit_button("Save changes", type="primary")
@@ -306,3 +310,30 @@ def _geocode_step(store: Store, path: Any, spec: dict[str, Any]) -> tuple[Any, d
     spec = {k: v for k, v in spec.items() if k != "geocode"} | {
         "latitude": "latitude", "longitude": "longitude", "fields": fields}
     return placed, spec, unmatched
+
+
+def place_on_map(prefix: str, *, latitude: float, longitude: float) -> None:
+    """A small map: click it to put the asset there (fills the form's coordinates)."""
+    import folium
+    from streamlit_folium import st_folium
+
+    from mapping.render import FastMap
+    from ui import context
+
+    lat = float(st.session_state.get(f"{prefix}_lat", latitude) or latitude)
+    lon = float(st.session_state.get(f"{prefix}_lon", longitude) or longitude)
+    settings = context.settings()
+    js, css = settings.leaflet_urls()
+    m = FastMap(leaflet_js=js, leaflet_css=css, location=[lat, lon], zoom_start=15, tiles=None)
+    if settings.tiles != "none":
+        folium.TileLayer(settings.tiles).add_to(m)
+    folium.CircleMarker([lat, lon], radius=7, color="#b30000", fill=True).add_to(m)
+    st.caption("Click the map to place the asset there; the coordinates below follow.")
+    out = st_folium(m, height=260, use_container_width=True, key=f"place_{prefix}",
+                    returned_objects=["last_clicked"])
+    clicked = (out or {}).get("last_clicked")
+    if clicked and clicked != st.session_state.get(f"{prefix}_clicked"):
+        st.session_state[f"{prefix}_clicked"] = clicked
+        st.session_state[f"{prefix}_lat"] = round(float(clicked["lat"]), 6)
+        st.session_state[f"{prefix}_lon"] = round(float(clicked["lng"]), 6)
+        st.rerun()

@@ -192,3 +192,19 @@ def test_filters_follow_the_user_from_page_to_page(app_url, page):
     expect(page.get_by_text("Need: Speak Korean", exact=False)).to_be_visible(timeout=30_000)
     page.get_by_role("link", name="Map").click()
     expect(page.get_by_text("Speak Korean at home", exact=False).first).to_be_visible(timeout=30_000)
+
+
+def test_place_a_new_asset_by_clicking_the_map(app_url, page):
+    page.goto(app_url + "/assets")
+    page.get_by_text("Add an asset").click()
+    place = page.frame_locator("iframe[title='streamlit_folium.st_folium']").first
+    container = place.locator(".leaflet-container")
+    expect(container).to_be_visible(timeout=60_000)
+    before = page.get_by_label("Latitude").input_value()
+    box = container.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.2)
+    expect(page.get_by_label("Latitude")).not_to_have_value(before, timeout=30_000)
+    lat = float(page.get_by_label("Latitude").input_value())
+    lon = float(page.get_by_label("Longitude").input_value())
+    assert lat > float(before)  # clicked above the centre: further north
+    assert 38 < lat < 39.5 and -99 < lon < -97  # Demo County
