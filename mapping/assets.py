@@ -292,3 +292,8 @@ def reject_outside(records: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, *, where:
                            f"outside the areas of {where}")
                 for i, r in enumerate(records.to_dict("records")) if not inside[i]]
     return records.loc[inside], problems
+
+
+def visible_to(assets: gpd.GeoDataFrame, *, staff: bool) -> gpd.GeoDataFrame:
+    """Return the assets a person may see: staff see all, the public no staff-only site."""
+    return assets if staff else assets.loc[assets["visibility"] != "staff"]

@@ -49,6 +49,11 @@ class Settings:
     census_api, census_boundaries
         Roots of the Census Data API and of the boundary files (``NAM_CENSUS_API``,
         ``NAM_CENSUS_BOUNDARIES``); change them only to use a mirror.
+    staff_passcode
+        ``NAM_STAFF_PASSCODE`` (best in ``.streamlit/secrets.toml``): when set, visitors see
+        public information only, and staff enter it to edit the database, see staff-only
+        assets and personal contacts. Unset: everyone using this copy is staff (a
+        librarian's own computer).
     geocoder, census_geocoder, nominatim
         Which service places addresses (``NAM_GEOCODER``: ``census`` or ``nominatim``) and
         where they are (``NAM_CENSUS_GEOCODER``, ``NAM_NOMINATIM``).
@@ -64,6 +69,7 @@ class Settings:
     tiles: str = "OpenStreetMap"
     leaflet: str = "auto"
     census_key: str | None = None
+    staff_passcode: str | None = None
     census_api: str = "https://api.census.gov/data"
     census_boundaries: str = "https://www2.census.gov/geo/tiger"
     database_url: str = ""
@@ -158,4 +164,5 @@ def load_settings(environ: Mapping[str, str], secrets: Mapping[str, object] | No
     return Settings(data_dir=data_dir, shared_data_dir=shared, dataset=get("dataset", "demo"),
                     max_upload_mb=max_mb, tiles=tiles, leaflet=leaflet,
                     census_key=get("census_key", "").strip() or None,
+                    staff_passcode=get("staff_passcode", "") or None,
                     database_url=database_url, geocoder=geocoder, **urls)

@@ -12,6 +12,7 @@ Personal contacts live in their own table and never leave it through :meth:`asse
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -400,6 +401,33 @@ class Store:
                 added.append(record["asset_id"])
         return ImportResult(tuple(added), tuple(problems))
 
+
+    # ------------------------------------------------------------ personal contacts
+
+    def add_contact(self, asset_id: str, *, name: str, role: str = "", phone: str = "",
+                    email: str = "", notes: str = "", user: str) -> int:
+        """Record a named person at an asset (staff only; never on a map or in an export)."""
+        if not name.strip():
+            raise DataError("a contact needs a name")
+        if email and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email.strip()):
+            raise DataError(f"{email!r} is not an e-mail address")
+        with self.writing() as conn:
+            if conn.execute(sa.select(assets.c.id).where(assets.c.id == asset_id)).first() is None:
+                raise DataError(f"no asset {asset_id!r}")
+            new_id = conn.execute(contacts.insert().values(
+                asset_id=asset_id, name=name.strip(), role=role.strip(), phone=phone.strip(),
+                email=email.strip(), notes=notes.strip(), created_by=user, created_at=_now())
+            ).inserted_primary_key[0]
+            _log(conn, str(new_id), "create", None, {"asset_id": asset_id}, user,
+                 entity="contact")  # the person's details stay out of the history
+        return int(new_id)
+
+    def contacts_of(self, asset_id: str) -> pd.DataFrame:
+        """Return the personal contacts of an asset (show them to staff only)."""
+        with self.reading() as conn:
+            rows = conn.execute(contacts.select().where(contacts.c.asset_id == asset_id)
+                                .order_by(contacts.c.id)).mappings().all()
+        return pd.DataFrame(rows, columns=[c.name for c in contacts.columns])
 
     # ------------------------------------------------------------ geocoding cache
 

@@ -5,8 +5,10 @@ import streamlit as st
 from mapping.assets import CATEGORIES, STATUSES, category, search_records
 from mapping.errors import MappingError
 from ui import context
+from ui.access import require_staff
 from ui.asset_forms import (
     add_form,
+    contacts_section,
     copy_dataset_assets,
     edit_form,
     export_buttons,
@@ -18,6 +20,7 @@ from ui.filters import sidebar
 
 data, _ = sidebar()
 st.title("Asset database")
+require_staff()
 store = context.store()
 st.caption(f"Shared by every branch: {store.count_assets():,} assets. Every change is kept in "
            "the history; a change made at the same time as yours never overwrites it.")
@@ -59,6 +62,8 @@ if rows:
                 st.rerun()
             except MappingError as exc:
                 st.error(str(exc))
+    with st.expander("Personal contacts (staff only; never on the map or in exports)"):
+        contacts_section(store, asset["asset_id"], user)
     with st.expander("History of this record"):
         st.dataframe(history_table(store, asset["asset_id"]), hide_index=True, width="stretch")
 with st.expander("Add an asset"):

@@ -3,12 +3,14 @@
 import streamlit as st
 
 from ui import context
+from ui.access import require_staff
 from ui.asset_forms import user_name
 from ui.filters import sidebar
 from ui.outreach_forms import log_form, log_table, plan
 
 data, _ = sidebar()
 st.title("Outreach and action plan")
+require_staff()
 st.caption("Log what you learn on walkabouts, at events and from service providers; the "
            "asset or area you last clicked on the map comes preselected.")
 store = context.store()

@@ -337,3 +337,24 @@ def place_on_map(prefix: str, *, latitude: float, longitude: float) -> None:
         st.session_state[f"{prefix}_lat"] = round(float(clicked["lat"]), 6)
         st.session_state[f"{prefix}_lon"] = round(float(clicked["lng"]), 6)
         st.rerun()
+
+
+def contacts_section(store: Store, asset_id: str, user: str) -> None:
+    """The named people at an asset, and a form to add one (the page is staff-only)."""
+    people = store.contacts_of(asset_id)
+    if len(people):
+        st.dataframe(people[["name", "role", "phone", "email", "notes"]], hide_index=True)
+    with st.form(f"contact_{asset_id}", clear_on_submit=True):
+        c1, c2, c3, c4 = st.columns(4)
+        name = c1.text_input("Name")
+        role = c2.text_input("Role")
+        phone = c3.text_input("Phone")
+        email = c4.text_input("E-mail")
+        notes = st.text_input("Notes")
+        if st.form_submit_button("Add contact"):
+            try:
+                store.add_contact(asset_id, name=name, role=role, phone=phone, email=email,
+                                  notes=notes, user=user or "unknown")
+                st.rerun()
+            except MappingError as exc:
+                st.error(f"Not added: {exc}")

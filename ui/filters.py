@@ -8,15 +8,17 @@ keys below; the URL is read once per session and written back on every run.
 from __future__ import annotations
 
 import inspect
+from dataclasses import replace
 from pathlib import Path
 
 import streamlit as st
 
-from mapping.assets import CATEGORIES, category
+from mapping.assets import CATEGORIES, category, visible_to
 from mapping.catalog import language_group
 from mapping.datasets import Dataset
 from mapping.filters import MEASURES, Filters, clean_filters, default_indicator, service_tags
 from ui import context
+from ui.access import is_staff, staff_sign_in
 
 _PARAMS = {  # session key -> URL parameter
     "f_regions": "reg", "f_origins": "orig", "f_languages": "lang", "f_categories": "cat",
@@ -91,6 +93,9 @@ def sidebar() -> tuple[Dataset, Filters]:
     st.sidebar.selectbox("Dataset", ids, **_widget("f_dataset"), format_func=names.get)
     data, _ = context.dataset(st.session_state["f_dataset"])
     data = context.with_stored_assets(data)
+    staff_sign_in()
+    if not is_staff():  # the public never sees staff-only sites, on any page
+        data = replace(data, assets=visible_to(data.assets, staff=False))
     catalog = data.area_set.catalog
     if data.area_set.synthetic:
         st.sidebar.warning("Synthetic demo data: no figure describes real people.")

@@ -93,3 +93,26 @@ def test_outreach_page_logs_a_contact_and_highlights_overdue_steps(tmp_path, mon
     at.run()
     plan = at.dataframe[1].value
     assert plan["overdue"].tolist() == [True]
+
+
+def test_with_a_staff_passcode_the_public_sees_no_staff_sites_and_cannot_edit(tmp_path,
+                                                                                 monkeypatch):
+    monkeypatch.setenv("NAM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NAM_STAFF_PASSCODE", "maple-2026")
+    (tmp_path / "data").mkdir()
+    store = Store(f"sqlite:///{tmp_path / 'data' / 'assets.db'}")
+    store.create_asset({"name": "Staff meeting room", "category": "community",
+                        "visibility": "staff", "latitude": 38.55, "longitude": -97.9}, user="x")
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    assert "320 of 320 assets shown" in " ".join(c.value for c in at.main.caption)
+    at.switch_page("pages/assets.py").run()
+    assert any("for library staff" in i.value for i in at.info)
+    assert not at.dataframe  # nothing of the database is shown
+    at.sidebar.text_input(key="staff_passcode_typed").input("wrong").run()
+    assert any("not right" in e.value for e in at.sidebar.error)
+    at.sidebar.text_input(key="staff_passcode_typed").input("maple-2026").run()
+    assert not at.info or not any("for library staff" in i.value for i in at.info)
+    assert len(at.dataframe) >= 1
+    at.switch_page("pages/map.py").run()
+    assert "321 of 321 assets shown" in " ".join(c.value for c in at.main.caption)

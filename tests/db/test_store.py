@@ -266,3 +266,17 @@ def test_postgis_geometry_follows_the_coordinates(store, store_url):
             "SELECT ST_X(geom), ST_Y(geom), ST_SRID(geom) FROM assets WHERE id = %s",
             (a["asset_id"],)).one()
     assert (x, y, srid) == (-87.6, 41.9, 4326)
+
+
+def test_personal_contacts_are_kept_apart_and_checked(store):
+    a = store.create_asset(ASSET, user="ana")
+    store.add_contact(a["asset_id"], name="Maria Lopez", role="Director", email="m@example.org",
+                      user="ana")
+    with pytest.raises(DataError, match="not an e-mail"):
+        store.add_contact(a["asset_id"], name="X", email="nope", user="ana")
+    with pytest.raises(DataError, match="needs a name"):
+        store.add_contact(a["asset_id"], name=" ", user="ana")
+    assert store.contacts_of(a["asset_id"])["name"].tolist() == ["Maria Lopez"]
+    with store.reading() as conn:  # the person's details are not copied into the history
+        logged = " ".join(r[0] for r in conn.exec_driver_sql("SELECT data FROM history"))
+    assert "Maria" not in logged and "m@example.org" not in logged

@@ -201,3 +201,15 @@ def test_reject_outside_the_loaded_areas_says_where():
     assert inside["name"].tolist() == ["Clinica", "Chinatown Library", "Latino center"]
     [p] = problems
     assert p.row == 4 and "outside the areas of Test County" in p.reason
+
+
+def test_visible_to_hides_staff_sites_from_the_public():
+    from mapping.assets import visible_to
+    frame = pd.DataFrame([{"name": "Public", "category": "food", "latitude": 0, "longitude": 0},
+                          {"name": "Staff", "category": "food", "visibility": "staff",
+                           "latitude": 0, "longitude": 0},
+                          {"name": "Shelter", "category": "housing", "visibility": "sensitive",
+                           "latitude": 0, "longitude": 0}])
+    gdf, _ = normalize_assets(frame, source="t")
+    assert visible_to(gdf, staff=False)["name"].tolist() == ["Public", "Shelter"]
+    assert len(visible_to(gdf, staff=True)) == 3
