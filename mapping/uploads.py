@@ -62,8 +62,8 @@ def store_upload(name: str, data: bytes, folder: Path, *, allowed: Sequence[str]
         raise UploadRejected(f"{name}: files of type {suffix or '(none)'} are not accepted here; "
                              f"use {', '.join(allowed)}")
     if len(data) > max_bytes:
-        raise UploadRejected(f"{name}: {len(data) / 1e6:.1f} MB is more than the "
-                             f"{max_bytes / 1e6:.0f} MB allowed")
+        raise UploadRejected(f"{name}: {len(data) / 2**20:.1f} MB is more than the "
+                             f"{max_bytes / 2**20:.0f} MB allowed (setting NAM_MAX_UPLOAD_MB)")
     if not data:
         raise UploadRejected(f"{name}: the file is empty")
     folder.mkdir(parents=True, exist_ok=True)

@@ -86,3 +86,11 @@ def test_build_spec_requires_a_name_and_a_statistic():
         build_spec(name=" ", source="", year="", areas={}, tables=[{"variables": [{}]}])
     with pytest.raises(DataError, match="at least one statistics column"):
         build_spec(name="x", source="", year="", areas={}, tables=[{"variables": []}])
+
+
+def test_a_200_mb_upload_is_refused_with_the_limit_named(tmp_path, settings):
+    data = bytes(200 * 1024 * 1024)
+    with pytest.raises(UploadRejected, match=r"200\.0 MB is more than the 50 MB allowed"):
+        store_upload("huge.csv", data, tmp_path / "in", allowed=(".csv",),
+                     max_bytes=settings.max_upload_bytes)
+    assert not (tmp_path / "in").exists()
