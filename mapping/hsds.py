@@ -58,7 +58,10 @@ def _read(folder: Path, name: str) -> pd.DataFrame:
     path = folder / f"{name}.csv"
     if not path.exists():
         return pd.DataFrame()
-    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except pd.errors.EmptyDataError:  # a table with no rows and no header
+        return pd.DataFrame()
 
 
 def _first(frame: pd.DataFrame, key: str, value_col: str) -> dict[str, str]:

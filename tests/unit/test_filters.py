@@ -213,3 +213,11 @@ def test_visible_to_hides_staff_sites_from_the_public():
     gdf, _ = normalize_assets(frame, source="t")
     assert visible_to(gdf, staff=False)["name"].tolist() == ["Public", "Shelter"]
     assert len(visible_to(gdf, staff=True)) == 3
+
+
+def test_search_records_by_language_served():
+    from mapping.assets import search_records
+    records = _assets().assign(branch=["North", "South", "North", "South"])
+    assert search_records(records, languages=["zh"])["name"].tolist() == ["Chinatown Library"]
+    assert search_records(records, languages=["es"], branches=["North"])["name"].tolist() == [
+        "Clinica", "Latino center"]

@@ -72,3 +72,14 @@ def test_official_hsds_1_1_sample_reads_with_reasons_for_what_cannot_be_placed(s
 def test_not_a_package_is_refused(tmp_path):
     with pytest.raises(Exception, match=r"no locations\.csv"):
         read_hsds(tmp_path)
+
+
+def test_official_hsds_1_1_sample_round_trips(shared, tmp_path):
+    records, _ = read_hsds(shared / "hsds" / "openreferral_sample_hsds_1_1")
+    gdf, _ = normalize_assets(records, source="hsds")
+    no_areas = gpd.GeoDataFrame({"name": []}, geometry=[], crs="EPSG:4326")
+    exported = export_frame(gdf, no_areas)
+    again, _ = read_hsds(_unzip(write_hsds(exported), tmp_path / "pkg"))
+    assert _comparable(again) == _comparable(
+        exported.drop(columns="geometry").assign(services=exported["services"].str.split("; "),
+                                                 languages=exported["languages"].str.split("; ")))
