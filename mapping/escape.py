@@ -82,7 +82,9 @@ def safe_url(value: Any) -> str:
     return ""
 
 
-_MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()<>#+-.!|~$:"})
+# Characters that make links, images, HTML, emphasis, code, tables, maths, or Streamlit's
+# ":color[...]" and ":emoji:" directives. Dots and hyphens only make lists: left as they are.
+_MARKDOWN_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_{}[]()<>#+!|~$:"})
 
 
 def markdown_text(value: Any) -> str:

@@ -6,6 +6,7 @@ from mapping.assets import CATEGORIES, STATUSES, category, search_records
 from mapping.catalog import language_name
 from mapping.errors import MappingError
 from ui import context
+from ui import messages as msg
 from ui.access import require_staff
 from ui.asset_forms import (
     add_form,
@@ -26,7 +27,7 @@ store = context.store()
 st.caption(f"Shared by every branch: {store.count_assets():,} assets. Every change is kept in "
            "the history; a change made at the same time as yours never overwrites it.")
 if "asset_flash" in st.session_state:  # the outcome of an import, after the page refreshed
-    st.success(st.session_state.pop("asset_flash"))
+    msg.success(st.session_state.pop("asset_flash"))
 user = user_name()
 records = store.assets_frame(include_deleted=st.toggle("Show deleted assets", key="show_deleted"))
 c1, c2, c3 = st.columns([2, 1.4, 1])
@@ -58,7 +59,7 @@ if rows:
                 store.restore_asset(asset["asset_id"], user=user or "unknown")
                 st.rerun()
             except MappingError as exc:
-                st.error(str(exc))
+                msg.error(str(exc))
     else:
         edit_form(store, asset["asset_id"], user)
         if st.button("Delete this asset", key="delete_asset"):
@@ -67,7 +68,7 @@ if rows:
                                    user=user or "unknown")
                 st.rerun()
             except MappingError as exc:
-                st.error(str(exc))
+                msg.error(str(exc))
     with st.expander("Personal contacts (staff only; never on the map or in exports)"):
         contacts_section(store, asset["asset_id"], user)
     with st.expander("History of this record"):

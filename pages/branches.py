@@ -7,6 +7,7 @@ from mapping.filters import derived_measure
 from mapping.render import build_map
 from mapping.service_areas import branches_of, summarize_branches
 from ui import context
+from ui import messages as msg
 from ui.filters import sidebar
 from ui.map_widget import show_map
 
@@ -14,7 +15,7 @@ data, _ = sidebar()
 st.title("Which branch serves whom?")
 branches = branches_of(data.assets)
 if branches.empty:
-    st.warning("This dataset has no library branches (assets of category 'Library branch').")
+    msg.warning("This dataset has no library branches (assets of category 'Library branch').")
     st.stop()
 assignment, outlines = context.branch_service_areas(data)
 st.caption(f"Each area goes to the nearest of {len(branches)} branches, measured in metres "

@@ -5,6 +5,7 @@ import streamlit as st
 
 from mapping.catalog import TOPICS
 from ui import context
+from ui import messages as msg
 from ui.filters import sidebar
 from ui.upload import upload_form
 
@@ -23,9 +24,9 @@ report = data.report
 with st.expander(f"Load report ({len(report.warnings)} warnings, {len(report.rejected)} rows "
                  "refused)", expanded=bool(report.warnings or report.rejected)):
     for line in report.warnings:
-        st.warning(line)
+        msg.warning(line)
     for line in report.notes:
-        st.write("- " + line)
+        msg.bullet(line)
     if report.rejected:
         st.dataframe(pd.DataFrame([vars(r) for r in report.rejected]), hide_index=True)
 

@@ -15,6 +15,7 @@ from mapping.gaps import (
 )
 from mapping.render import build_map
 from ui import context
+from ui import messages as msg
 from ui.filters import sidebar
 from ui.gap_views import gap_ranking_table, picks_table
 from ui.map_widget import show_map
@@ -43,7 +44,7 @@ try:
                                                          kinds=tuple(kinds)),
                          k=int(k), radius_m=float(radius)) if kinds else []
 except MappingError as exc:
-    st.error(str(exc))
+    msg.error(str(exc))
     st.stop()
 
 st.markdown(f"Red outlines: the 10 worst gaps and the areas each pick reaches.  \n"

@@ -7,6 +7,7 @@ from mapping.filters import compute_measure, filter_assets
 from mapping.profile import area_profile, asset_details
 from mapping.render import build_map
 from ui import context, views
+from ui import messages as msg
 from ui.filters import sidebar
 from ui.map_widget import show_map
 
@@ -44,4 +45,4 @@ with col_side:
             st.info("Click an area for its profile, or an asset for its details.")
     except MappingError as exc:  # e.g. a selection from another dataset
         st.session_state.pop("selection", None)
-        st.warning(str(exc))
+        msg.warning(str(exc))

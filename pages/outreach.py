@@ -3,6 +3,7 @@
 import streamlit as st
 
 from ui import context
+from ui import messages as msg
 from ui.access import require_staff
 from ui.asset_forms import user_name
 from ui.filters import sidebar
@@ -15,6 +16,8 @@ st.caption("Log what you learn on walkabouts, at events and from service provide
            "asset or area you last clicked on the map comes preselected.")
 store = context.store()
 user = user_name()
+if "outreach_flash" in st.session_state:
+    msg.success(st.session_state.pop("outreach_flash"))
 st.subheader("Log a contact")
 log_form(store, data, user)
 st.dataframe(log_table(store), hide_index=True, width="stretch")

@@ -4,6 +4,7 @@ import streamlit as st
 
 from mapping.community import community_profile
 from mapping.errors import MappingError
+from ui import messages as msg
 from ui.analysis import pick_selection, show_profile
 from ui.filters import sidebar
 
@@ -18,7 +19,7 @@ if not geoids:
 try:
     profile = community_profile(data.area_set, data.assets, geoids, title=title)
 except MappingError as exc:
-    st.error(str(exc))
+    msg.error(str(exc))
     st.stop()
 st.subheader(title)
 show_profile(profile)

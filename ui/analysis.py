@@ -17,6 +17,7 @@ from mapping.escape import markdown_text as md
 from mapping.moe import RELIABILITY_BY_CODE
 from mapping.service_areas import branches_of
 from ui import context
+from ui import messages as msg
 
 RELIABILITY_COLORS = {"reliable": "#2c7fb8", "use with caution": "#fdae61",
                       "unreliable": "#d7191c", "no margin of error": "#969696"}
@@ -48,7 +49,7 @@ def pick_selection(data: Dataset) -> tuple[list[str], str]:
     if mode == "A branch's service area":
         branches = branches_of(data.assets)
         if branches.empty:
-            st.warning("This dataset has no library branches.")
+            msg.warning("This dataset has no library branches.")
             return [], ""
         assignment, _ = context.branch_service_areas(data)
         branch = st.selectbox("Branch", sorted(assignment["branch"].dropna().unique()),

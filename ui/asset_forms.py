@@ -21,6 +21,7 @@ from mapping.errors import MappingError
 from mapping.exports import export_frame, to_csv, to_geojson, to_geopackage
 from mapping.hsds import write_hsds
 from mapping.store import EditConflict, Store
+from ui import messages as msg
 
 _CATS = [c.key for c in CATEGORIES]
 
@@ -79,14 +80,16 @@ def add_form(store: Store, user: str, *, centre: tuple[float, float] = (0.0, 0.0
         fields = _fields("add")
         if st.form_submit_button("Add asset", type="primary"):
             if not user:
-                st.error("Type your name above first: every change records who made it.")
+                msg.error("Type your name above first: every change records who made it.")
                 return
             try:
                 row = store.create_asset(fields, user=user)
-            except MappingError as exc:
-                st.error(f"Not added: {exc}")
+            except MappingError as exc:  # the typed values stay in the form
+                msg.error(f"Not added: {exc}")
                 return
-            st.success(f"Added '{row['name']}'.")
+            _forget_form("add_")
+            st.session_state["asset_flash"] = f"Added '{row['name']}'."
+            st.rerun()
 
 
 def edit_form(store: Store, asset_id: str, user: str) -> None:
@@ -99,7 +102,7 @@ def edit_form(store: Store, asset_id: str, user: str) -> None:
     opened = st.session_state.setdefault(f"opened_{asset_id}", store.get_asset(asset_id))
     draft: dict[str, Any] = st.session_state.get(f"draft_{asset_id}", {})
     if draft:
-        st.warning("This asset was changed by someone else after you opened it. Your version "
+        msg.warning("This asset was changed by someone else after you opened it. Your version "
                    "is kept below next to the saved one. Save again to keep yours.")
         current = store.get_asset(asset_id)
         st.dataframe(pd.DataFrame({"field": list(draft),
@@ -118,7 +121,7 @@ def edit_form(store: Store, asset_id: str, user: str) -> None:
     if not (save or verified):
         return
     if not user:
-        st.error("Type your name above first: every change records who made it.")
+        msg.error("Type your name above first: every change records who made it.")
         return
     changes = {k: v for k, v in fields.items() if _differs(v, opened.get(k))}
     try:
@@ -132,12 +135,12 @@ def edit_form(store: Store, asset_id: str, user: str) -> None:
         _forget_form(f"edit_{asset_id}_")  # redraw from the saved record plus the draft
         st.rerun()
     except MappingError as exc:
-        st.error(f"Not saved: {exc}")
+        msg.error(f"Not saved: {exc}")
         return
     st.session_state.pop(f"draft_{asset_id}", None)
     st.session_state.pop(f"opened_{asset_id}", None)
     _forget_form(f"edit_{asset_id}_")
-    st.success("Saved." if changes or verified else "Nothing to save: no field changed.")
+    msg.success("Saved." if changes or verified else "Nothing to save: no field changed.")
 
 
 def _forget_form(prefix: str) -> None:
@@ -206,7 +209,7 @@ def import_form(store: Store, data: Any, user: str) -> None:
                             allowed=(*ASSET_TYPES, ".zip"), max_bytes=settings.max_upload_bytes)
         spec = {} if hsds else asset_mapping(path, allow_geocode=True)
     except MappingError as exc:
-        st.error(str(exc))
+        msg.error(str(exc))
         return
     if st.button("Check the file"):
         try:
@@ -222,7 +225,7 @@ def import_form(store: Store, data: Any, user: str) -> None:
             records, outside = reject_outside(records, data.area_set.areas,
                                               where=data.area_set.title)
         except MappingError as exc:
-            st.error(f"Cannot read it: {exc}")
+            msg.error(f"Cannot read it: {exc}")
             return
         st.session_state["import_checked"] = (file.name, records, problems + outside)
     checked = st.session_state.get("import_checked")
@@ -238,7 +241,7 @@ def import_form(store: Store, data: Any, user: str) -> None:
         try:
             result = store.import_assets(records, user=user, rejected=problems)
         except MappingError as exc:
-            st.error(f"Nothing was imported: {exc}")
+            msg.error(f"Nothing was imported: {exc}")
             return
         st.session_state.pop("import_checked", None)
         st.session_state["asset_flash"] = (
@@ -357,4 +360,4 @@ def contacts_section(store: Store, asset_id: str, user: str) -> None:
                                   notes=notes, user=user or "unknown")
                 st.rerun()
             except MappingError as exc:
-                st.error(f"Not added: {exc}")
+                msg.error(f"Not added: {exc}")

@@ -18,6 +18,7 @@ from mapping.census import (
 from mapping.errors import MappingError
 from mapping.uploads import BOUNDARY_TYPES, build_spec, save_dataset, store_upload
 from ui import context
+from ui import messages as msg
 
 
 def _client(key: str | None) -> CensusClient:
@@ -50,13 +51,13 @@ def load_form() -> None:
     try:
         states = _states(settings.census_api, key or None, int(year))
     except MappingError as exc:
-        st.error(str(exc))
+        msg.error(str(exc))
         return
     state = st.selectbox("State", list(states), format_func=states.get, key="census_state")
     try:
         counties = _counties(settings.census_api, key or None, int(year), state)
     except MappingError as exc:
-        st.error(str(exc))
+        msg.error(str(exc))
         return
     chosen = st.multiselect("Counties", list(counties), format_func=counties.get,
                             key="census_counties")
@@ -72,9 +73,9 @@ def load_form() -> None:
                                 progress=lambda f, m: bar.progress(min(f, 1.0), text=m))
     except MappingError as exc:
         bar.empty()
-        st.error(f"Not loaded: {exc}")
+        msg.error(f"Not loaded: {exc}")
         return
-    st.success(f"Loaded {summary.name}: {summary.tracts:,} tracts ({summary.water_tracts} water "
+    msg.success(f"Loaded {summary.name}: {summary.tracts:,} tracts ({summary.water_tracts} water "
                f"only, not drawn), {summary.variables} variables; "
                f"{summary.unreliable_share:.0%} of the non-zero estimates are unreliable "
                "(CV > 40%): read them as rough orders of magnitude.")
@@ -112,9 +113,9 @@ def import_form() -> None:
         dataset_id, report = save_dataset(spec, {"acs.csv": csv_path,
                                                  boundary_path.name: boundary_path}, settings)
     except MappingError as exc:
-        st.error(f"Not imported: {exc}")
+        msg.error(f"Not imported: {exc}")
         return
-    st.success(f"Imported as '{dataset_id}' with {len(variables)} variables.")
+    msg.success(f"Imported as '{dataset_id}' with {len(variables)} variables.")
     for line in report.warnings:
-        st.warning(line)
+        msg.warning(line)
     st.session_state["_switch_to"] = dataset_id

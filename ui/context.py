@@ -22,6 +22,7 @@ from mapping.render import PreparedAreas, prepare_areas
 from mapping.service_areas import assign_branches, branches_of, service_area_outlines
 from mapping.settings import Settings, load_settings
 from mapping.store import Store
+from ui import messages as msg
 
 
 def _secrets() -> Mapping[str, object]:
@@ -42,7 +43,7 @@ def settings() -> Settings:
     try:
         return _settings(items)
     except MappingError as exc:
-        st.error(f"Configuration problem: {exc}")
+        msg.error(f"Configuration problem: {exc}")
         st.stop()
         raise  # unreachable; st.stop raises
 
@@ -75,7 +76,7 @@ def dataset(dataset_id: str) -> tuple[Dataset, PreparedAreas]:
         data = _load(entry.id, _stamp(entry), s)
         return data, _prepared(entry.id, _stamp(entry), data)
     except MappingError as exc:
-        st.error(f"This dataset cannot be shown: {exc}")
+        msg.error(f"This dataset cannot be shown: {exc}")
         st.stop()
         raise
 
@@ -111,7 +112,7 @@ def store() -> Store:
             settings_.data_dir.mkdir(parents=True, exist_ok=True)
         return _store(settings_.store_url)
     except Exception as exc:  # a database that cannot be opened must say which and why
-        st.error(f"The asset database ({settings_.store_url.split('@')[-1]}) cannot be opened: "
+        msg.error(f"The asset database ({settings_.store_url.split('@')[-1]}) cannot be opened: "
                  f"{exc}")
         st.stop()
         raise

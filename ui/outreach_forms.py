@@ -12,6 +12,7 @@ from mapping.catalog import language_name, parse_languages
 from mapping.datasets import Dataset
 from mapping.errors import MappingError
 from mapping.store import ACTION_STATUSES, Store
+from ui import messages as msg
 
 NONE = "(none)"
 
@@ -24,11 +25,11 @@ def log_form(store: Store, data: Dataset, user: str) -> None:
     clicked = st.session_state.get("selection") or ("", "")
     asset_options = [NONE, *names]
     area_options = [NONE, *areas.index]
-    with st.form("log_contact", clear_on_submit=True):
+    with st.form("log_contact"):  # cleared only once logged: a refusal keeps what was typed
         c1, c2, c3 = st.columns(3)
-        day = c1.date_input("Date", value=date.today())
-        technique = c2.selectbox("How", ENTRY_TECHNIQUES, index=1)
-        branch = c3.text_input("Branch")
+        day = c1.date_input("Date", value=date.today(), key="log_date")
+        technique = c2.selectbox("How", ENTRY_TECHNIQUES, index=1, key="log_how")
+        branch = c3.text_input("Branch", key="log_branch")
         asset = c1.selectbox("Asset", asset_options, format_func=lambda a: names.get(a, a),
                              index=asset_options.index(clicked[1]) if clicked[0] == "asset"
                              and clicked[1] in names else 0)
@@ -36,9 +37,9 @@ def log_form(store: Store, data: Dataset, user: str) -> None:
                             format_func=lambda g: g if g == NONE else str(areas.at[g, "name"]),
                             index=area_options.index(clicked[1]) if clicked[0] == "area"
                             and clicked[1] in areas.index else 0)
-        languages = c3.text_input("Languages used (by ;)")
-        summary = st.text_area("What happened")
-        follow_up = st.text_input("Follow-up")
+        languages = c3.text_input("Languages used (by ;)", key="log_langs")
+        summary = st.text_area("What happened", key="log_summary")
+        follow_up = st.text_input("Follow-up", key="log_follow")
         if not st.form_submit_button("Log contact", type="primary"):
             return
     try:
@@ -48,9 +49,12 @@ def log_form(store: Store, data: Dataset, user: str) -> None:
                            languages=parse_languages(languages), summary=summary,
                            follow_up=follow_up)
     except MappingError as exc:
-        st.error(f"Not logged: {exc}")
+        msg.error(f"Not logged: {exc}")
         return
-    st.success("Logged.")
+    for key in ("log_summary", "log_follow", "log_langs"):
+        st.session_state.pop(key, None)
+    st.session_state["outreach_flash"] = "Logged."
+    st.rerun()
 
 
 def log_table(store: Store) -> pd.DataFrame:
@@ -91,17 +95,20 @@ def plan(store: Store, user: str) -> None:
                                         user=user or "unknown")
                 st.rerun()
             except MappingError as exc:
-                st.error(str(exc))
-    with st.form("add_step", clear_on_submit=True):
+                msg.error(str(exc))
+    with st.form("add_step"):  # cleared only once added
         c1, c2, c3, c4 = st.columns([3, 1, 1, 1])
-        step = c1.text_input("Next step")
-        who = c2.text_input("Owner")
-        due = c3.date_input("Due", value=None)
-        where = c4.text_input("Branch ")
+        step = c1.text_input("Next step", key="step_text")
+        who = c2.text_input("Owner", key="step_owner")
+        due = c3.date_input("Due", value=None, key="step_due")
+        where = c4.text_input("Branch ", key="step_branch")
         if st.form_submit_button("Add step"):
             try:
                 store.add_action(step=step, owner=who, due=due, branch=where,
                                  user=user or "unknown")
-                st.rerun()
             except MappingError as exc:
-                st.error(f"Not added: {exc}")
+                msg.error(f"Not added: {exc}")
+                return
+            for key in ("step_text", "step_owner", "step_due"):
+                st.session_state.pop(key, None)
+            st.rerun()

@@ -28,6 +28,7 @@ from mapping.uploads import (
     store_upload,
 )
 from ui import context
+from ui import messages as msg
 
 NONE = "(none)"
 
@@ -49,7 +50,7 @@ def _upload(label: str, types: tuple[str, ...], key: str, help_text: str) -> Pat
         return store_upload(file.name, file.getvalue(), _folder() / key, allowed=types,
                             max_bytes=context.settings().max_upload_bytes)
     except MappingError as exc:  # refused upload: say why; other steps stay as they are
-        st.error(str(exc))
+        msg.error(str(exc))
         return None
 
 
@@ -75,7 +76,7 @@ def upload_form() -> None:
         st.markdown("#### 3. Assets (optional)")
         assets_file, asset_spec = _assets_step()
     except MappingError as exc:  # a file that cannot be read: say why, keep the rest
-        st.error(str(exc))
+        msg.error(str(exc))
         return
     if not st.button("Check and save dataset", type="primary",
                      disabled=area_spec is None or table_spec is None):
@@ -89,11 +90,11 @@ def upload_form() -> None:
         with st.spinner("Checking the files as the map will read them..."):
             dataset_id, report = save_dataset(spec, files, context.settings())
     except MappingError as exc:
-        st.error(f"Not saved: {exc}")
+        msg.error(f"Not saved: {exc}")
         return
-    st.success(f"Saved as '{dataset_id}'. Pick it in the Dataset list in the sidebar.")
+    msg.success(f"Saved as '{dataset_id}'. Pick it in the Dataset list in the sidebar.")
     for line in report.notes + report.warnings:
-        st.write("- " + line)
+        msg.bullet(line)
     if report.rejected:
         st.dataframe(pd.DataFrame([vars(r) for r in report.rejected]), hide_index=True)
 
@@ -148,7 +149,7 @@ def _none(value: str) -> str | None:
 def _variable_editor(frame: pd.DataFrame, *, exclude: str) -> list[dict[str, object]]:
     numeric = [c for c in numeric_columns(frame) if c != exclude]
     if not numeric:
-        st.warning("No column of this table holds numbers.")
+        msg.warning("No column of this table holds numbers.")
         return []
     st.caption("Tick the columns to map and say what each is. The universe is the column a "
                "share is taken of (e.g. total population). An MOE column gives margins of error.")

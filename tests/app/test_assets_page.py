@@ -31,7 +31,8 @@ def test_add_an_asset_then_see_it_on_the_map(tmp_path, monkeypatch):
     at.number_input(key="add_lon").set_value(-97.9)
     _submit(at, "Add asset")
     assert not at.exception
-    assert any("Added 'Clínica <Latina>'" in s.value for s in at.success)
+    # The name is shown as text: its markup characters are escaped in the message.
+    assert any("Added 'Clínica \\<Latina\\>'" in s.value for s in at.success)
     store = Store(f"sqlite:///{tmp_path / 'data' / 'assets.db'}")
     [row] = store.assets_frame().to_dict("records")
     assert row["languages"] == ("es", "ht") and row["name"] == "Clínica <Latina>"
@@ -81,8 +82,11 @@ def test_outreach_page_logs_a_contact_and_highlights_overdue_steps(tmp_path, mon
     at = _page(tmp_path, monkeypatch)
     at.switch_page("pages/outreach.py").run()
     assert not at.exception, at.exception
+    at.text_area(key="log_summary").input("Met the imam; interested in ESL classes")
+    _submit(at, "Log contact")  # no name typed yet: refused, and the summary is kept
+    assert any("say who made the contact" in e.value for e in at.error)
+    assert at.text_area(key="log_summary").value == "Met the imam; interested in ESL classes"
     at.text_input(key="user_name").input("Ana").run()
-    at.text_area[0].input("Met the imam; interested in ESL classes")
     _submit(at, "Log contact")
     assert not at.exception, at.exception
     assert any(s.value == "Logged." for s in at.success)
