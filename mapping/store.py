@@ -248,6 +248,7 @@ class Store:
         values.update(id=record["asset_id"], version=1, deleted=False, created_by=user,
                       created_at=now, updated_by=user, updated_at=now)
         conn.execute(assets.insert().values(**values))
+        _register_branch(conn, str(values.get("branch") or ""))
         row = _from_row(values)
         _log(conn, record["asset_id"], action, 1, row, user)
         return row
@@ -286,6 +287,7 @@ class Store:
             if "last_verified" in changes:
                 values["last_verified"] = changes["last_verified"]
             values.update(version=expected_version + 1, updated_by=user, updated_at=_now())
+            _register_branch(conn, str(values.get("branch") or ""))
             done = conn.execute(assets.update().where(
                 assets.c.id == asset_id, assets.c.version == expected_version,
                 assets.c.deleted.is_(False)).values(**values))
@@ -355,6 +357,11 @@ class Store:
         return gpd.GeoDataFrame(frame.drop(columns=["latitude", "longitude"]),
                                 geometry=gpd.points_from_xy(frame["longitude"], frame["latitude"]),
                                 crs="EPSG:4326")
+
+    def branch_names(self) -> list[str]:
+        """Return the branches that own records, by name."""
+        with self.reading() as conn:
+            return [r[0] for r in conn.execute(sa.select(branches.c.name).order_by(branches.c.name))]
 
     def revision(self) -> str:
         """Return a token that changes whenever any asset changes (for caches)."""
@@ -536,6 +543,20 @@ class Store:
         due = pd.to_datetime(frame["due"], errors="coerce")
         frame["overdue"] = due.lt(today) & frame["status"].isin(["open", "in progress"])
         return frame
+
+
+def _register_branch(conn: Connection, name: str) -> None:
+    """Make sure a branch named on an asset is in the branches table (once, race-free)."""
+    name = name.strip()
+    if not name:
+        return
+    branch_id = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:64] or "branch"
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    conn.execute(insert(branches).values(id=branch_id, name=name, created_at=_now())
+                 .on_conflict_do_nothing(index_elements=["id"]))
 
 
 def _geocode_from(row: Mapping[str, Any]) -> Any:

@@ -40,7 +40,7 @@ found = search_records(
                               format_func=lambda k: category(k).label),
     statuses=c3.multiselect("Status", STATUSES, key="asset_status"),
     languages=c4.multiselect("Serves in", codes, format_func=language_name, key="asset_langs"),
-    branches=c5.multiselect("Branch", sorted(set(records["branch"]) - {""}), key="asset_branch"),
+    branches=c5.multiselect("Branch", store.branch_names(), key="asset_branch"),
     unverified_months=c6.number_input("Not verified in N months (0: all)", 0, 120, 0,
                                       key="asset_stale") or None)
 view = found.drop(columns="geometry").assign(category=lambda f: f["category"].map(

@@ -280,3 +280,11 @@ def test_personal_contacts_are_kept_apart_and_checked(store):
     with store.reading() as conn:  # the person's details are not copied into the history
         logged = " ".join(r[0] for r in conn.exec_driver_sql("SELECT data FROM history"))
     assert "Maria" not in logged and "m@example.org" not in logged
+
+
+def test_branches_named_on_assets_are_registered_once(store):
+    store.create_asset({**ASSET, "branch": "North Branch"}, user="ana")
+    store.create_asset({**ASSET, "name": "Other", "branch": "North Branch"}, user="bo")
+    b = store.create_asset({**ASSET, "name": "Third", "branch": ""}, user="bo")
+    store.update_asset(b["asset_id"], {"branch": "South Branch"}, expected_version=1, user="bo")
+    assert store.branch_names() == ["North Branch", "South Branch"]
