@@ -262,8 +262,8 @@ def serves_communities(assets: pd.DataFrame, countries: Iterable[str]) -> np.nda
 
 def search_records(records: pd.DataFrame, *, text: str = "", categories: Iterable[str] = (),
                    statuses: Iterable[str] = (), branches: Iterable[str] = (),
-                   languages: Iterable[str] = (), unverified_months: int | None = None,
-                   today: Any = None) -> pd.DataFrame:
+                   languages: Iterable[str] = (), services: Iterable[str] = (),
+                   unverified_months: int | None = None, today: Any = None) -> pd.DataFrame:
     """Return the records matching a search: text in name, organization, services or address,
     and optional category, status, branch and "not verified in N months" filters."""
     mask = np.ones(len(records), dtype=bool)
@@ -276,6 +276,10 @@ def search_records(records: pd.DataFrame, *, text: str = "", categories: Iterabl
         wanted = list(wanted)
         if wanted:
             mask &= records[column].isin(wanted).to_numpy()
+    wanted_services = set(services)
+    if wanted_services:
+        mask &= np.array([bool(wanted_services.intersection(v)) for v in records["services"]],
+                         dtype=bool)
     wanted_languages = set(languages)
     if wanted_languages:
         mask &= np.array([bool(wanted_languages.intersection(v)) for v in records["languages"]],

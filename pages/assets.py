@@ -5,6 +5,7 @@ import streamlit as st
 from mapping.assets import CATEGORIES, STATUSES, category, search_records
 from mapping.catalog import language_name
 from mapping.errors import MappingError
+from mapping.filters import service_tags
 from ui import context
 from ui import messages as msg
 from ui.access import require_staff
@@ -30,7 +31,7 @@ if "asset_flash" in st.session_state:  # the outcome of an import, after the pag
     msg.success(st.session_state.pop("asset_flash"))
 user = user_name()
 records = store.assets_frame(include_deleted=st.toggle("Show deleted assets", key="show_deleted"))
-c1, c2, c3 = st.columns([2, 1.4, 1])
+c1, c2, c3, c7 = st.columns([2, 1.4, 1, 1.4])
 c4, c5, c6 = st.columns([2, 1.4, 1])
 codes = sorted({c for langs in records["languages"] for c in langs}, key=language_name)
 found = search_records(
@@ -39,6 +40,7 @@ found = search_records(
     categories=c2.multiselect("Category", [c.key for c in CATEGORIES], key="asset_cats",
                               format_func=lambda k: category(k).label),
     statuses=c3.multiselect("Status", STATUSES, key="asset_status"),
+    services=c7.multiselect("Service", list(service_tags(records)), key="asset_services"),
     languages=c4.multiselect("Serves in", codes, format_func=language_name, key="asset_langs"),
     branches=c5.multiselect("Branch", store.branch_names(), key="asset_branch"),
     unverified_months=c6.number_input("Not verified in N months (0: all)", 0, 120, 0,

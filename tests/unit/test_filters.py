@@ -221,3 +221,9 @@ def test_search_records_by_language_served():
     assert search_records(records, languages=["zh"])["name"].tolist() == ["Chinatown Library"]
     assert search_records(records, languages=["es"], branches=["North"])["name"].tolist() == [
         "Clinica", "Latino center"]
+
+
+def test_search_records_by_service():
+    from mapping.assets import search_records
+    assert search_records(_assets(), services=["Tax preparation"])["name"].tolist() == [
+        "Latino center"]
