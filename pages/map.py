@@ -35,6 +35,9 @@ with col_map:
     m = build_map(prepared, area_set, measure, assets, leaflet_js=js, leaflet_css=css,
                   tiles=settings.tiles, draw=settings.draw_urls())
     selection = show_map(m)
+    if st.session_state.get("drawn_shape"):
+        st.page_link("pages/profile.py", icon=":material/groups:",
+                     label="You drew a shape: see who lives inside it")
 with col_side:
     try:
         if selection and selection[0] == "area":

@@ -170,8 +170,10 @@ def test_draw_a_rectangle_and_profile_the_areas_inside(app_url, page):
     page.mouse.down()
     page.mouse.move(x0 + 120, y0 + 90, steps=8)
     page.mouse.up()
-    time.sleep(2)  # the component sends the drawing back, the script reruns
-    page.get_by_role("link", name="Who lives here?").click()
+    # The drawing travels back to Python; the map page then offers the profile.
+    link = page.get_by_role("link", name="You drew a shape: see who lives inside it")
+    expect(link).to_be_visible(timeout=30_000)
+    link.click()
     option = page.get_by_text("The shape I drew on the map")
     expect(option).to_be_visible(timeout=30_000)
     option.click()
