@@ -47,6 +47,7 @@ from mapping.catalog import language_group
 from mapping.datasets import LoadReport, check_zip
 from mapping.errors import DataError
 from mapping.settings import Settings, load_settings
+from mapping.uploads import save_dataset
 
 API_BASE = "https://api.census.gov/data"
 BOUNDARY_BASE = "https://www2.census.gov/geo/tiger"
@@ -433,8 +434,6 @@ def load_counties(client: CensusClient, *, year: int, state: str, counties: Sequ
     CensusError
         With a message that says what to change (key, county, release, network).
     """
-    from mapping.uploads import save_dataset  # uploads saves datasets of every origin
-
     report = progress or (lambda _f, _m: None)
     this_year = datetime.now(UTC).year
     if not FIRST_YEAR <= year <= this_year:

@@ -70,8 +70,9 @@ def areas_in_shape(area_set: AreaSet, shape: dict[str, Any]) -> list[str]:
     return list(areas.index[inside.to_numpy()])
 
 
-def _sum_over_areas(area_set: AreaSet, geoids: Sequence[str], ids: Sequence[str]
-                    ) -> tuple[np.ndarray, np.ndarray]:
+def sum_over_areas(area_set: AreaSet, geoids: Sequence[str], ids: Sequence[str]
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Return the sums over areas of each variable and their MOEs (the one summing rule)."""
     est = area_set.estimates.loc[list(geoids), list(ids)].to_numpy(dtype=float).T
     moe = area_set.moes.loc[list(geoids), list(ids)].to_numpy(dtype=float).T
     return np.nansum(est, axis=1), moe_of_sum(np.nan_to_num(est), moe)
@@ -94,7 +95,7 @@ def community_profile(area_set: AreaSet, assets: gpd.GeoDataFrame, geoids: Seque
     catalog = area_set.catalog
     counts = [v for v in catalog if v.kind == "count"]
     ids = [v.id for v in counts]
-    est, moe = _sum_over_areas(area_set, geoids, ids)
+    est, moe = sum_over_areas(area_set, geoids, ids)
     total = dict(zip(ids, est, strict=True))
     total_moe = dict(zip(ids, moe, strict=True))
     rows: list[dict[str, object]] = []
@@ -117,7 +118,7 @@ def community_profile(area_set: AreaSet, assets: gpd.GeoDataFrame, geoids: Seque
                 v.id + area_note)
     for region, members in catalog.origins_by_region().items():
         member_ids = [m.id for m in members]
-        e, m = _sum_over_areas(area_set, geoids, member_ids)
+        e, m = sum_over_areas(area_set, geoids, member_ids)
         region_est = float(e.sum())
         region_moe = float(moe_of_sum(e[None, :], m[None, :])[0])
         add("World regions of birth", f"region:{region}", f"{region} ({len(members)} countries "

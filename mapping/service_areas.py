@@ -11,8 +11,10 @@ import shapely
 
 from mapping.areas import AreaSet, drawable
 from mapping.catalog import language_group
+from mapping.community import sum_over_areas
 from mapping.errors import DataError
 from mapping.projection import area_points, metric_crs, metric_points
+from mapping.render import simplify_tolerance
 
 
 def branches_of(assets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -62,8 +64,6 @@ def service_area_outlines(area_set: AreaSet, assignment: pd.DataFrame, *,
     The areas are simplified as a coverage first, so the union is quick and the outlines
     match the simplified areas drawn under them.
     """
-    from mapping.render import simplify_tolerance
-
     areas = area_set.areas.loc[drawable(area_set.areas.geometry)]
     tol = simplify_tolerance(areas) if tolerance is None else tolerance
     simplified = pd.Series(shapely.coverage_simplify(areas.geometry.to_numpy(), tol),
@@ -94,8 +94,6 @@ class BranchSummary:
 def summarize_branches(area_set: AreaSet, assignment: pd.DataFrame, *, top: int = 2
                        ) -> list[BranchSummary]:
     """Return one summary per branch, largest foreign-born population first."""
-    from mapping.community import _sum_over_areas  # one summing rule for every selection
-
     catalog = area_set.catalog
     pop = catalog.by_role("total_population")
     fb = catalog.by_role("foreign_born")
@@ -105,16 +103,16 @@ def summarize_branches(area_set: AreaSet, assignment: pd.DataFrame, *, top: int 
     for (branch_id, branch), group in assignment.dropna(subset=["branch_id"]).groupby(
             ["branch_id", "branch"]):
         geoids = list(group.index)
-        pop_e = _sum_over_areas(area_set, geoids, [pop.id])[0][0] if pop else np.nan
-        fb_e, fb_m = (_sum_over_areas(area_set, geoids, [fb.id]) if fb else ([np.nan], [np.nan]))
+        pop_e = sum_over_areas(area_set, geoids, [pop.id])[0][0] if pop else np.nan
+        fb_e, fb_m = (sum_over_areas(area_set, geoids, [fb.id]) if fb else ([np.nan], [np.nan]))
         top_origins: tuple[tuple[str, float], ...] = ()
         if origins:
-            e, _ = _sum_over_areas(area_set, geoids, [v.id for v in origins])
+            e, _ = sum_over_areas(area_set, geoids, [v.id for v in origins])
             ranked = sorted(zip(origins, e, strict=True), key=lambda x: -x[1])[:top]
             top_origins = tuple((v.country or v.label, float(x)) for v, x in ranked if x > 0)
         top_language = None
         if leps:
-            e, m = _sum_over_areas(area_set, geoids, [v.id for v in leps])
+            e, m = sum_over_areas(area_set, geoids, [v.id for v in leps])
             i = int(np.argmax(e))
             label = language_group(leps[i].language).label if leps[i].language else leps[i].label
             top_language = (label, float(e[i]), float(m[i]))

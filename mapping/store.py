@@ -27,8 +27,11 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from mapping.assets import ASSET_COLUMNS, RowProblem, validate_asset
+from mapping.assets import ASSET_COLUMNS, ENTRY_TECHNIQUES, RowProblem, validate_asset
+from mapping.catalog import parse_languages
 from mapping.errors import DataError, MappingError
+from mapping.geocode import Geocode
+from mapping.migrations import upgrade
 
 metadata = sa.MetaData()
 
@@ -208,9 +211,7 @@ class Store:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = connect(url)
-        from mapping.migrations import upgrade  # Alembic: the schema of record
-
-        upgrade(self.engine)
+        upgrade(self.engine)  # Alembic owns the schema
 
     def close(self) -> None:
         """Release the connections."""
@@ -468,9 +469,6 @@ class Store:
                      asset_id: str | None = None, geoid: str | None = None, branch: str = "",
                      languages: Sequence[str] = (), follow_up: str = "") -> int:
         """Record one contact made in the community; return its id."""
-        from mapping.assets import ENTRY_TECHNIQUES
-        from mapping.catalog import parse_languages
-
         if technique not in ENTRY_TECHNIQUES:
             raise DataError(f"unknown technique {technique!r}; use one of "
                             f"{', '.join(ENTRY_TECHNIQUES)}")
@@ -559,9 +557,7 @@ def _register_branch(conn: Connection, name: str) -> None:
                  .on_conflict_do_nothing(index_elements=["id"]))
 
 
-def _geocode_from(row: Mapping[str, Any]) -> Any:
-    from mapping.geocode import Geocode
-
+def _geocode_from(row: Mapping[str, Any]) -> Geocode:
     return Geocode(row["address"], row["latitude"], row["longitude"], row["matched"],
                    row["tract"], row["provider"])
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
+import folium
 import pandas as pd
 import streamlit as st
+from streamlit_folium import st_folium
 
 from mapping.assets import (
     CATEGORIES,
@@ -15,13 +19,21 @@ from mapping.assets import (
     VISIBILITIES,
     RowProblem,
     category,
+    normalize_assets,
+    reject_outside,
 )
 from mapping.catalog import language_name
+from mapping.datasets import check_zip, load_assets, read_table
 from mapping.errors import MappingError
 from mapping.exports import export_frame, to_csv, to_geojson, to_geopackage
-from mapping.hsds import write_hsds
+from mapping.geocode import CensusGeocoder, NominatimGeocoder, add_coordinates
+from mapping.hsds import read_hsds, write_hsds
+from mapping.render import FastMap
 from mapping.store import EditConflict, Store
+from mapping.uploads import ASSET_TYPES, store_upload
+from ui import context
 from ui import messages as msg
+from ui.upload import asset_mapping
 
 _CATS = [c.key for c in CATEGORIES]
 
@@ -192,11 +204,6 @@ def export_buttons(records: pd.DataFrame, areas: Any) -> None:
 
 def import_form(store: Store, data: Any, user: str) -> None:
     """Import a file of assets: map its columns, check it, then add the good rows at once."""
-    from mapping.assets import reject_outside
-    from mapping.datasets import load_assets
-    from mapping.uploads import ASSET_TYPES, store_upload
-    from ui import context
-    from ui.upload import asset_mapping
 
     file = st.file_uploader("CSV, GeoJSON, GeoPackage, or an Open Referral data package (zip)",
                             type=[*(t.lstrip(".") for t in ASSET_TYPES), "zip"], key="import_file")
@@ -268,12 +275,7 @@ def copy_dataset_assets(store: Store, data: Any, user: str) -> None:
 
 def read_hsds_zip(path: Any) -> tuple[Any, list[RowProblem]]:
     """Read an Open Referral package from an uploaded zip (checked, extracted flat)."""
-    import tempfile
-    import zipfile
 
-    from mapping.assets import normalize_assets
-    from mapping.datasets import check_zip
-    from mapping.hsds import read_hsds
 
     check_zip(path)
     with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(path) as zf:
@@ -288,9 +290,6 @@ def read_hsds_zip(path: Any) -> tuple[Any, list[RowProblem]]:
 def _geocode_step(store: Store, path: Any, spec: dict[str, Any]) -> tuple[Any, dict, list[int]]:
     """Geocode the addresses of a table when asked to; return the table to load, its
     description, and the rows (from 1) whose address was not found."""
-    from mapping.datasets import read_table
-    from mapping.geocode import CensusGeocoder, NominatimGeocoder, add_coordinates
-    from ui import context
 
     rule = spec.get("geocode")
     if not rule:
@@ -317,11 +316,7 @@ def _geocode_step(store: Store, path: Any, spec: dict[str, Any]) -> tuple[Any, d
 
 def place_on_map(prefix: str, *, latitude: float, longitude: float) -> None:
     """A small map: click it to put the asset there (fills the form's coordinates)."""
-    import folium
-    from streamlit_folium import st_folium
 
-    from mapping.render import FastMap
-    from ui import context
 
     lat = float(st.session_state.get(f"{prefix}_lat", latitude) or latitude)
     lon = float(st.session_state.get(f"{prefix}_lon", longitude) or longitude)
