@@ -42,12 +42,29 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+SERVER_LOG: list[Path] = []  # the app's log, printed when a browser test fails
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Keep each phase's outcome on the test item, so fixtures can tell a failure."""
+    report = yield
+    setattr(item, f"_report_{report.when}", report)
+    return report
+
+
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def app_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The data folder of the app under test (its saved datasets and asset database)."""
+    return tmp_path_factory.mktemp("e2e-data")
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory, app_data_dir: Path) -> Iterator[str]:
     port = _free_port()
-    env = {**os.environ, "NAM_TILES": "none",
-           "NAM_DATA_DIR": str(tmp_path_factory.mktemp("e2e-data"))}
+    env = {**os.environ, "NAM_TILES": "none", "NAM_DATA_DIR": str(app_data_dir)}
     log = tmp_path_factory.mktemp("e2e-log") / "streamlit.log"
+    SERVER_LOG.append(log)
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
@@ -91,9 +108,10 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
+def page(browser, request):
     context = browser.new_context(viewport={"width": 1500, "height": 1000})
     outside: list[str] = []
+    events: list[str] = []  # what the browser said, printed if the test fails
 
     def offline(route) -> None:
         url = route.request.url
@@ -111,5 +129,38 @@ def page(browser):
     context.route("https://**/*", offline)
     pg = context.new_page()
     pg.outside_requests = outside
+    pg.on("console", lambda m: events.append(f"console.{m.type}: {m.text[:300]}")
+          if m.type in ("error", "warning") and "Unrecognized feature" not in m.text else None)
+    pg.on("pageerror", lambda e: events.append(f"page error: {e}"))
+    pg.on("requestfailed", lambda r: events.append(f"request failed: {r.url[:200]} {r.failure}"))
+    pg.on("frameattached", lambda f: events.append(f"frame attached {time.monotonic():.1f}"))
+    pg.on("framedetached", lambda f: events.append(f"frame detached {time.monotonic():.1f}"))
     yield pg
+    report = getattr(request.node, "_report_call", None)
+    if report is not None and report.failed:
+        capture = request.config.pluginmanager.getplugin("capturemanager")
+        with capture.global_and_fixture_disabled():
+            _explain_failure(request.node.name, pg, events)
     context.close()
+
+
+def _explain_failure(name: str, pg, events: list[str]) -> None:
+    """Print what the browser and the server said, and keep a screenshot (CI shows stdout)."""
+    out = Path(__file__).parent / "screenshots"
+    out.mkdir(exist_ok=True)
+    try:
+        pg.screenshot(path=str(out / f"FAILED-{name}.png"))
+    except Exception as exc:  # the page may be gone
+        events.append(f"no screenshot: {exc}")
+    frames = []
+    for frame in pg.frames:
+        try:
+            state = frame.evaluate("() => [document.readyState, typeof window.L, !!window.map, "
+                                   "document.scripts.length]")
+        except Exception as exc:
+            state = f"unreadable ({exc})"
+        frames.append(f"  {frame.url[:120]}: {state}")
+    log = SERVER_LOG[-1].read_text()[-4000:] if SERVER_LOG and SERVER_LOG[-1].exists() else ""
+    print(f"\n--- browser events of {name} ---\n" + "\n".join(events[-60:])
+          + "\n--- frames (readyState, Leaflet, map, scripts) ---\n" + "\n".join(frames)
+          + "\n--- server log ---\n" + log)
