@@ -183,7 +183,11 @@ class FastMap(folium.Map):
 
 
 class _ScriptLayer(Layer):
-    """A layer whose JavaScript is prepared in Python (already escaped) and inserted as is."""
+    """A layer whose JavaScript is prepared in Python (already escaped) and inserted as is.
+
+    ``name`` is text: Leaflet's layer control inserts a layer's name as HTML, so it is
+    escaped here, where it enters folium, and no caller can forget it.
+    """
 
     _template = Template("""
 {% macro script(this, kwargs) %}
@@ -193,7 +197,7 @@ var {{ this.get_name() }} = {{ this.js }};
 """)
 
     def __init__(self, js: str, *, name: str, show: bool = True) -> None:
-        super().__init__(name=name, overlay=True, control=True, show=show)
+        super().__init__(name=html_text(name), overlay=True, control=True, show=show)
         self._name = "ScriptLayer"
         self.js = js
 

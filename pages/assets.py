@@ -5,6 +5,7 @@ import streamlit as st
 from mapping.assets import CATEGORIES, STATUSES, category, search_records
 from mapping.catalog import language_name
 from mapping.errors import MappingError
+from mapping.escape import markdown_text as md
 from mapping.filters import service_tags
 from ui import context
 from ui import messages as msg
@@ -54,7 +55,7 @@ picked = st.dataframe(view[["name", "category", "organization", "address", "stat
 rows = picked.selection.rows if picked else []
 if rows:
     asset = found.iloc[rows[0]]
-    st.subheader(asset["name"])
+    st.subheader(md(asset["name"]))
     if asset["deleted"]:
         if st.button("Restore this asset"):
             try:

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from mapping.escape import markdown_text as md
 from mapping.filters import derived_measure
 from mapping.render import build_map
 from mapping.service_areas import branches_of, summarize_branches
@@ -33,7 +34,7 @@ show_map(m, height=520)
 
 summaries = summarize_branches(data.area_set, assignment)
 for s in summaries[:3]:
-    st.markdown(f"- {s.sentence}")
+    st.markdown(f"- {md(s.sentence)}")
 st.dataframe(pd.DataFrame([{
     "branch": s.branch, "areas": s.areas, "population": round(s.population),
     "foreign-born": round(s.foreign_born) if pd.notna(s.foreign_born) else None,

@@ -2,11 +2,13 @@
 
 import streamlit as st
 
+from ui.access import require_staff
 from ui.census_view import import_form, load_form
 from ui.filters import sidebar
 
 sidebar()
 st.title("Census data")
+require_staff()  # saving datasets that every visitor then sees is staff work
 st.caption("Every tract of the chosen counties with ACS 5-year estimates and margins of error: "
            "nativity and citizenship, place of birth (B05006, every country), year of entry, "
            "language and English ability (C16001, C16002), education and poverty by place of "

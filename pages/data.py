@@ -4,7 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from mapping.catalog import TOPICS
+from mapping.escape import markdown_text as md
 from ui import context
+from ui.access import require_staff
 from ui import messages as msg
 from ui.filters import sidebar
 from ui.upload import upload_form
@@ -13,8 +15,8 @@ data, _ = sidebar()
 area_set = data.area_set
 
 st.title("Data")
-st.subheader(area_set.label)
-st.markdown(f"**Source:** {area_set.source}  \n**Year:** {area_set.year or 'not given'}")
+st.subheader(md(area_set.label))
+st.markdown(f"**Source:** {md(area_set.source)}  \n**Year:** {md(area_set.year) or 'not given'}")
 c1, c2, c3 = st.columns(3)
 c1.metric("Areas", f"{len(area_set.areas):,}")
 c2.metric("Statistics", f"{len(area_set.catalog):,}")
@@ -42,4 +44,5 @@ with st.expander("All datasets"):
                  hide_index=True, width="stretch")
 
 st.header("Add your own data")
+require_staff()  # a saved dataset is shown to everyone: only staff add one
 upload_form()

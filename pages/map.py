@@ -3,6 +3,7 @@
 import streamlit as st
 
 from mapping.errors import MappingError
+from mapping.escape import markdown_text as md
 from mapping.filters import compute_measure, filter_assets
 from mapping.profile import area_profile, asset_details
 from mapping.render import build_map
@@ -19,11 +20,11 @@ area_set = data.area_set
 measure = compute_measure(area_set, filters)
 assets = filter_assets(data.assets, filters, area_set.catalog)
 
-st.title(area_set.label)
-st.caption(f"{measure.label} ({measure.unit or 'as published'}) · {len(prepared.geoids):,} areas "
+st.title(md(area_set.label))
+st.caption(f"{md(measure.label)} ({md(measure.unit) or 'as published'}) · {len(prepared.geoids):,} areas "
            f"· {len(assets):,} of {len(data.assets):,} assets shown")
 if measure.note:
-    st.info(measure.note)
+    st.info(md(measure.note))
 if (filters.languages or filters.origins or filters.regions) and len(data.assets) and \
         not len(assets):
     st.info("No asset in this dataset records serving the chosen languages or communities. "

@@ -4,6 +4,7 @@ import streamlit as st
 
 from mapping.community import community_profile
 from mapping.errors import MappingError
+from mapping.escape import markdown_text as md
 from ui import messages as msg
 from ui.analysis import pick_selection, show_profile
 from ui.filters import sidebar
@@ -21,5 +22,5 @@ try:
 except MappingError as exc:
     msg.error(str(exc))
     st.stop()
-st.subheader(title)
+st.subheader(md(title))
 show_profile(profile)

@@ -44,5 +44,5 @@ def _check(passcode: str) -> None:
 def require_staff() -> None:
     """Stop a staff page for the public, saying how to get in."""
     if not is_staff():
-        st.info("This page is for library staff: enter the staff passcode in the sidebar.")
+        st.info("This is for library staff: enter the staff passcode in the sidebar.")
         st.stop()

@@ -100,7 +100,7 @@ def show_profile(profile: CommunityProfile, *, top: int = 10) -> None:
     for col, (_, row) in zip(cols, pop.iterrows(), strict=False):
         share = f" ({row['share'] * 100:.1f}%)" if pd.notna(row["share"]) else ""
         moe = f"± {row['moe']:,.0f}" if pd.notna(row["moe"]) else "no MOE published"
-        col.metric(row["label"], f"{row['estimate']:,.0f}{share}", moe, delta_color="off")
+        col.metric(md(row["label"]), f"{row['estimate']:,.0f}{share}", moe, delta_color="off")
     for section in profile.figures["section"].unique():
         if section == "Population":
             continue

@@ -24,8 +24,8 @@ def _figures_table(figures: tuple[Figure, ...]) -> pd.DataFrame:
 
 def area_panel(profile: AreaProfile) -> None:
     """Show an area's profile: population, foreign-born, top origins and languages, assets."""
-    st.subheader(profile.name)
-    st.caption(f"Area id {profile.geoid}")
+    st.subheader(md(profile.name))
+    st.caption(f"Area id {md(profile.geoid)}")
     for title, fig in (("Population", profile.population), ("Foreign-born", profile.foreign_born),
                        ("Limited English (5+)", profile.lep_total)):
         if fig is not None:
@@ -43,8 +43,8 @@ def area_panel(profile: AreaProfile) -> None:
 
 def asset_panel(details: AssetDetails) -> None:
     """Show an asset's public details."""
-    st.subheader(details.name)
-    st.caption(details.category + (" - approximate location (sensitive site)"
+    st.subheader(md(details.name))
+    st.caption(md(details.category) + (" - approximate location (sensitive site)"
                                    if details.approximate else ""))
     rows = [
         ("Organization", details.organization),

@@ -1,8 +1,12 @@
 """Map building: geometry encoding, classes, coverage-preserving simplification, escaping."""
 
+import html
 import json
 import re
+from dataclasses import replace
 
+import folium
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -99,6 +103,39 @@ def test_text_from_data_is_escaped_in_map_html(demo, shared_settings):
     for raw in ("<img src=x", "${alert", "`);alert", "</script><b>"):
         assert raw not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html.replace("\\u0026", "&")
+
+
+def _hostile_labels(area_set, label: str):
+    """The area set with every statistic's label replaced by ``label`` (ids kept)."""
+    catalog = type(area_set.catalog)(tuple(replace(v, label=f"{label} {v.id}")
+                                           for v in area_set.catalog))
+    return replace(area_set, catalog=catalog)
+
+
+@pytest.mark.parametrize("label", HOSTILE)
+def test_layer_names_reach_the_layer_control_as_text(demo, label):
+    """Issue #8, finding 1: Leaflet's layer control inserts a layer's name as HTML, and a
+    statistic's label (an uploaded column name) became the name of the areas layer."""
+    area_set = _hostile_labels(demo.area_set, label)
+    prepared = prepare_areas(area_set)
+    m = build_map(prepared, area_set, compute_measure(area_set, Filters()),
+                  _hostile_assets(demo), leaflet_js="l.js", leaflet_css="l.css", tiles="none",
+                  outlines=_outlines(demo), outline_name=label)
+    m.get_root().render()  # the layer control collects its layers' names when rendered
+    control = next(c for c in m._children.values() if isinstance(c, folium.LayerControl))
+    names = list(control.overlays)
+    assert len(names) == 3  # areas, outlines, assets
+    for name in names:
+        # What Leaflet will parse as HTML is exactly the escaped text: no tag can open.
+        assert "<" not in name and ">" not in name
+        assert html.unescape(name).startswith(("Areas: ", label, "Community assets"))
+    assert any(label in html.unescape(n) for n in names[:2])
+
+
+def _outlines(demo):
+    first = demo.area_set.areas.iloc[:3]
+    return gpd.GeoDataFrame({"label": HOSTILE[:3]}, geometry=first.geometry.to_numpy(),
+                            crs="EPSG:4326")
 
 
 def test_legend_says_what_classes_source_and_year(demo):
