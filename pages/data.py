@@ -6,8 +6,8 @@ import streamlit as st
 from mapping.catalog import TOPICS
 from mapping.escape import markdown_text as md
 from ui import context
-from ui.access import require_staff
 from ui import messages as msg
+from ui.access import require_staff
 from ui.filters import sidebar
 from ui.upload import upload_form
 
