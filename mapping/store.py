@@ -11,6 +11,7 @@ Personal contacts live in their own table and never leave it through :meth:`asse
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import uuid
@@ -27,7 +28,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from mapping.assets import ASSET_COLUMNS, ENTRY_TECHNIQUES, RowProblem, validate_asset
+from mapping.assets import ASSET_COLUMNS, ENTRY_TECHNIQUES, RowProblem, assign_areas, validate_asset
 from mapping.catalog import parse_languages
 from mapping.errors import DataError, MappingError
 from mapping.geocode import Geocode
@@ -69,7 +70,45 @@ assets = sa.Table(
     sa.Column("created_by", sa.String(120), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_by", sa.String(120), nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    # Provenance (migration 0005): one record per (source_key, source_ref), enforced.
+    sa.Column("source_key", sa.String(300), nullable=True),
+    sa.Column("source_ref", sa.String(200), nullable=True),
+    sa.Column("imported_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("source_digest", sa.String(64), nullable=True),
+    sa.Column("in_source", sa.Boolean, nullable=False, default=True),
+    sa.Column("merged_into", sa.String(64), nullable=True),
+    sa.Index("assets_source_ref_uq", "source_key", "source_ref", unique=True),
+)
+
+sources = sa.Table(
+    "asset_sources", metadata,
+    sa.Column("key", sa.String(300), primary_key=True),
+    sa.Column("label", sa.String(300), nullable=False),
+    sa.Column("dataset", sa.String(120), nullable=False, default=""),
+    sa.Column("digest", sa.String(64), nullable=False, default=""),
+    sa.Column("records", sa.Integer, nullable=False, default=0),
+    sa.Column("coverage", sa.Text, nullable=True),
+    sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("imported_by", sa.String(120), nullable=False),
+)
+
+duplicates = sa.Table(
+    "duplicate_candidates", metadata,
+    sa.Column("asset_id", sa.String(64), sa.ForeignKey("assets.id"), primary_key=True),
+    sa.Column("other_id", sa.String(64), sa.ForeignKey("assets.id"), primary_key=True),
+    sa.Column("reason", sa.String(300), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False, default="open"),
+    sa.Column("decided_by", sa.String(120), nullable=True),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+)
+
+source_changes = sa.Table(
+    "source_changes", metadata,
+    sa.Column("asset_id", sa.String(64), sa.ForeignKey("assets.id"), primary_key=True),
+    sa.Column("incoming", sa.Text, nullable=False),
+    sa.Column("digest", sa.String(64), nullable=False),
+    sa.Column("at", sa.DateTime(timezone=True), nullable=False),
 )
 
 contacts = sa.Table(
@@ -141,6 +180,8 @@ geocodes = sa.Table(
 ACTION_STATUSES = ("open", "in progress", "done", "dropped")
 _LIST_FIELDS = ("services", "languages", "communities")
 _EDITABLE = (*(c for c in ASSET_COLUMNS if c != "asset_id"), "latitude", "longitude")
+#: The fields a source provides; their digest tells an untouched record from an edited one.
+SOURCE_FIELDS = tuple(c for c in _EDITABLE if c != "source")
 
 
 class EditConflict(MappingError):
@@ -192,10 +233,38 @@ def connect(url: str) -> Engine:
 
 @dataclass(frozen=True)
 class ImportResult:
-    """An import that landed: the ids it added and the rows it refused, with reasons."""
+    """An import or sync that landed, in one transaction, and what it found.
+
+    ``added``: new records; ``updated``: records nobody had edited, brought up to the
+    source's version; ``unchanged``; ``missing``: records the source no longer lists
+    (marked, never deleted); ``changed_by_staff``: records staff edited since the last
+    import whose source also changed: ``(asset_id, saved, incoming)``, left as saved for
+    staff to decide; ``duplicates``: ``(new id, existing id)`` pairs that look like one
+    place from two sources; ``rejected``: input rows refused, with reasons.
+    """
 
     added: tuple[str, ...]
     rejected: tuple[RowProblem, ...] = field(default_factory=tuple)
+    updated: tuple[str, ...] = ()
+    unchanged: int = 0
+    missing: tuple[str, ...] = ()
+    changed_by_staff: tuple[tuple[str, dict[str, Any], dict[str, Any]], ...] = ()
+    duplicates: tuple[tuple[str, str], ...] = ()
+
+    def summary(self) -> str:
+        """One sentence for a person: what the import did."""
+        parts = [f"{len(self.added):,} added", f"{len(self.updated):,} updated",
+                 f"{self.unchanged:,} unchanged"]
+        if self.missing:
+            parts.append(f"{len(self.missing):,} no longer in the source (kept, marked)")
+        if self.changed_by_staff:
+            parts.append(f"{len(self.changed_by_staff):,} edited by staff and changed in the "
+                         "source (left as saved: review them)")
+        if self.duplicates:
+            parts.append(f"{len(self.duplicates):,} possible duplicates to review")
+        if self.rejected:
+            parts.append(f"{len(self.rejected):,} rows refused")
+        return "; ".join(parts) + "."
 
 
 class Store:
@@ -243,11 +312,13 @@ class Store:
         return row
 
     def _insert(self, conn: Connection, record: Mapping[str, Any], *, user: str,
-                action: str = "create") -> dict[str, Any]:
+                action: str = "create", provenance: Mapping[str, Any] | None = None
+                ) -> dict[str, Any]:
         now = _now()
         values = _to_row(record)
         values.update(id=record["asset_id"], version=1, deleted=False, created_by=user,
-                      created_at=now, updated_by=user, updated_at=now)
+                      created_at=now, updated_by=user, updated_at=now, in_source=True,
+                      **(provenance or {}))
         conn.execute(assets.insert().values(**values))
         _register_branch(conn, str(values.get("branch") or ""))
         row = _from_row(values)
@@ -352,12 +423,22 @@ class Store:
             rows = [_from_row(r) for r in conn.execute(query.order_by(assets.c.id)).mappings()]
         frame = pd.DataFrame(rows, columns=[*ASSET_COLUMNS, "latitude", "longitude", "version",
                                             "last_verified", "deleted", "updated_by",
-                                            "updated_at"])
+                                            "updated_at", "source_key", "in_source"])
         frame["deleted"] = frame["deleted"].astype(bool)
+        frame["in_source"] = frame["in_source"].astype(bool)
         frame["version"] = frame["version"].astype("int64")
         return gpd.GeoDataFrame(frame.drop(columns=["latitude", "longitude"]),
                                 geometry=gpd.points_from_xy(frame["longitude"], frame["latitude"]),
                                 crs="EPSG:4326")
+
+    def assets_in(self, areas: gpd.GeoDataFrame, *, sources: Sequence[str] = ()
+                  ) -> gpd.GeoDataFrame:
+        """Return the assets that lie in these areas, or come from these sources, with the
+        ``geoid`` of their area (NaN outside every area); deleted ones left out."""
+        stored = self.assets_frame()
+        stored["geoid"] = assign_areas(stored, areas)
+        keep = stored["geoid"].notna() | stored["source_key"].isin(list(sources))
+        return stored.loc[keep].reset_index(drop=True)
 
     def branch_names(self) -> list[str]:
         """Return the branches that own records, by name."""
@@ -365,11 +446,15 @@ class Store:
             return [r[0] for r in conn.execute(sa.select(branches.c.name).order_by(branches.c.name))]
 
     def revision(self) -> str:
-        """Return a token that changes whenever any asset changes (for caches)."""
+        """Return a token that changes whenever any asset changes (for caches).
+
+        Every change of an asset sets its ``updated_at`` (records are never removed, only
+        marked deleted), so the latest one names the revision; it is read from an index,
+        so the cost does not grow with the number of assets.
+        """
         with self.reading() as conn:
-            n, last = conn.execute(sa.select(sa.func.count(), sa.func.max(assets.c.updated_at))
-                                   .select_from(assets)).one()
-        return f"{n}:{last}"
+            last = conn.execute(sa.select(sa.func.max(assets.c.updated_at))).scalar_one()
+        return str(last)
 
     def count_assets(self) -> int:
         """Return the number of assets that are not deleted."""
@@ -378,36 +463,178 @@ class Store:
                                     .where(assets.c.deleted.is_(False))).scalar_one())
 
     def import_assets(self, records: gpd.GeoDataFrame, *, user: str,
-                      rejected: Sequence[RowProblem] = (), near_m: float = 50.0) -> ImportResult:
-        """Add validated assets in one transaction: all of them land, or none does.
+                      rejected: Sequence[RowProblem] = (), source_key: str | None = None,
+                      label: str | None = None, near_m: float = 50.0) -> ImportResult:
+        """Add (or update) assets from a file in one transaction: all land, or none does.
 
-        A record with the same name (case-insensitive) as an existing asset within
-        ``near_m`` metres is refused as a duplicate, with the reason.
+        The file is a source (``source_key``, by default ``import:`` + its file name): a
+        record keeps the row's id as its source id, and importing the same file again
+        updates the same records (see :meth:`sync_source`). Records the file leaves out
+        are not marked missing: a file a person imports may hold only some of them.
+        Likely duplicates of assets from other sources (same name within ``near_m``
+        metres) are imported and listed for staff to merge or keep apart.
         """
-        problems = list(rejected)
+        if source_key is None:
+            names = sorted({str(v) for v in records["source"]}) if len(records) else []
+            source_key = "import:" + (names[0] if len(names) == 1 else "several files")
+        return self.sync_source(source_key, records, label=label or source_key.split(":", 1)[1],
+                                user=user, rejected=rejected, mark_missing=False,
+                                near_m=near_m)
+
+    def sync_source(self, source_key: str, records: gpd.GeoDataFrame, *, label: str,
+                    user: str, dataset: str = "", digest: str = "",
+                    rejected: Sequence[RowProblem] = (), mark_missing: bool = True,
+                    near_m: float = 50.0) -> ImportResult:
+        """Bring the database up to a source's current records, in one transaction.
+
+        A record is the source's ``asset_id`` within ``source_key`` (the database allows
+        one record per pair, so no re-import, concurrent or not, duplicates one). New
+        records are added; records nobody edited since the last import take the source's
+        values; records staff edited are left as saved and reported with both versions
+        (also kept in :meth:`source_changes` until staff decide); records the source no
+        longer has are marked ``in_source = False`` when ``mark_missing``. Deleted and
+        merged records stay as staff left them.
+        """
+        now = _now()
         added: list[str] = []
+        updated: list[str] = []
+        missing: list[str] = []
+        staff_changed: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
+        unchanged = 0
         with self.writing() as conn:
-            existing = pd.DataFrame(conn.execute(sa.select(
-                assets.c.name, assets.c.latitude, assets.c.longitude).where(
-                assets.c.deleted.is_(False))).all(), columns=["name", "latitude", "longitude"])
-            seen: dict[str, list[tuple[float, float]]] = {}
-            for name, lat, lon in existing.itertuples(index=False):
-                seen.setdefault(str(name).casefold(), []).append((lat, lon))
-            for i, rec in enumerate(records.to_dict("records"), start=1):
-                lat, lon = rec["geometry"].y, rec["geometry"].x
-                key = str(rec["name"]).casefold()
-                if any(_metres(lat, lon, a, b) <= near_m for a, b in seen.get(key, [])):
-                    problems.append(RowProblem(str(rec.get("source") or "import"), i,
-                                               f"duplicate of an existing asset named "
-                                               f"{rec['name']!r} within {near_m:.0f} m"))
+            if conn.dialect.name == "postgresql":  # one sync of a source at a time
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
+                             {"k": source_key})
+            existing = {r["source_ref"]: r for r in conn.execute(
+                assets.select().where(assets.c.source_key == source_key)).mappings()}
+            incoming = _records_for_store(records)
+            taken = _taken_ids(conn, [rec["asset_id"] for rec in incoming
+                                      if rec["asset_id"] not in existing])
+            seen: set[str] = set()
+            for rec in incoming:
+                ref = rec["asset_id"]
+                if ref in seen:
+                    raise DataError(f"{label}: the source id {ref!r} appears twice")
+                seen.add(ref)
+                new_digest = source_digest(rec)
+                row = existing.get(ref)
+                if row is None:
+                    asset_id = ref if ref not in taken else f"{ref[:50]}-{_short_hash(source_key)}"
+                    self._insert(conn, {**rec, "asset_id": asset_id}, user=user, action="import",
+                                 provenance={"source_key": source_key, "source_ref": ref,
+                                             "imported_at": now, "source_digest": new_digest})
+                    added.append(asset_id)
                     continue
-                record = {**{c: rec.get(c) for c in ASSET_COLUMNS}, "latitude": lat,
-                          "longitude": lon}
-                record["asset_id"] = str(rec.get("asset_id") or uuid.uuid4().hex[:12])
-                self._insert(conn, record, user=user, action="import")
-                seen.setdefault(key, []).append((lat, lon))
-                added.append(record["asset_id"])
-        return ImportResult(tuple(added), tuple(problems))
+                saved = _from_row(row)
+                if row["deleted"] or row["merged_into"]:
+                    unchanged += 1
+                    continue
+                if new_digest == row["source_digest"]:
+                    unchanged += 1
+                    if not row["in_source"]:
+                        conn.execute(assets.update().where(assets.c.id == row["id"])
+                                     .values(in_source=True, updated_at=now))
+                    continue
+                if source_digest(saved) == row["source_digest"]:  # nobody edited it
+                    values = _to_row(rec)
+                    values.update(version=row["version"] + 1, updated_by=user, updated_at=now,
+                                  imported_at=now, source_digest=new_digest, in_source=True)
+                    conn.execute(assets.update().where(assets.c.id == row["id"]).values(**values))
+                    _register_branch(conn, str(values.get("branch") or ""))
+                    _log(conn, row["id"], "sync", row["version"] + 1,
+                         {**saved, **_from_row(values)}, user)
+                    updated.append(row["id"])
+                    continue
+                staff_changed.append((row["id"], saved, dict(rec)))
+                conn.execute(source_changes.delete().where(source_changes.c.asset_id == row["id"]))
+                conn.execute(source_changes.insert().values(
+                    asset_id=row["id"], incoming=json.dumps(_jsonable(rec)), digest=new_digest,
+                    at=now))
+            if mark_missing:
+                for ref, row in existing.items():
+                    if ref not in seen and row["in_source"] and not row["deleted"]:
+                        conn.execute(assets.update().where(assets.c.id == row["id"]).values(
+                            in_source=False, updated_at=now))
+                        _log(conn, row["id"], "not in source", row["version"],
+                             {"source": label}, user)
+                        missing.append(row["id"])
+            _upsert_source(conn, key=source_key, label=label, dataset=dataset, digest=digest,
+                           count=len(incoming), user=user, at=now)
+            pairs = _flag_duplicates(conn, added, source_key=source_key, near_m=near_m, at=now)
+        return ImportResult(tuple(added), tuple(rejected), tuple(updated), unchanged,
+                            tuple(missing), tuple(staff_changed), tuple(pairs))
+
+    def source_digest_of(self, source_key: str) -> str | None:
+        """Return the digest recorded at a source's last import (``None``: never imported)."""
+        with self.reading() as conn:
+            return conn.execute(sa.select(sources.c.digest).where(sources.c.key == source_key)
+                                ).scalar_one_or_none()
+
+    def source_changes(self) -> list[dict[str, Any]]:
+        """Return the records a source changed after staff edited them: saved and incoming."""
+        with self.reading() as conn:
+            rows = conn.execute(sa.select(source_changes, assets).select_from(
+                source_changes.join(assets, assets.c.id == source_changes.c.asset_id))
+                .order_by(source_changes.c.at)).mappings().all()
+        return [{"asset_id": r["asset_id"], "saved": _from_row({c.name: r[c] for c in assets.c}),
+                 "incoming": json.loads(r["incoming"]), "digest": r["digest"]} for r in rows]
+
+    def settle_source_change(self, asset_id: str, *, take_source: bool, user: str) -> None:
+        """Staff decide on a source's new version: take it, or keep the saved record."""
+        with self.writing() as conn:
+            change = conn.execute(source_changes.select().where(
+                source_changes.c.asset_id == asset_id)).mappings().first()
+            current = conn.execute(assets.select().where(assets.c.id == asset_id)
+                                   ).mappings().first()
+            if change is None or current is None:
+                raise DataError(f"no pending source change for asset {asset_id!r}")
+            values: dict[str, Any] = {"source_digest": change["digest"]}
+            if take_source:
+                values.update(_to_row(json.loads(change["incoming"])))
+            values.update(version=current["version"] + 1, updated_by=user, updated_at=_now())
+            conn.execute(assets.update().where(assets.c.id == asset_id).values(**values))
+            conn.execute(source_changes.delete().where(source_changes.c.asset_id == asset_id))
+            _log(conn, asset_id, "source taken" if take_source else "kept ours",
+                 current["version"] + 1, {**_from_row(current), **_from_row(values)}, user)
+
+    def duplicate_candidates(self, *, status: str = "open") -> pd.DataFrame:
+        """Return likely duplicates (two sources, one place) with both names, for review."""
+        a, b = assets.alias("a"), assets.alias("b")
+        query = sa.select(duplicates.c.asset_id, a.c.name.label("name"),
+                          duplicates.c.other_id, b.c.name.label("other_name"),
+                          duplicates.c.reason, duplicates.c.status).select_from(
+            duplicates.join(a, a.c.id == duplicates.c.asset_id)
+            .join(b, b.c.id == duplicates.c.other_id)).where(duplicates.c.status == status)
+        with self.reading() as conn:
+            rows = conn.execute(query.order_by(duplicates.c.at)).mappings().all()
+        return pd.DataFrame(rows, columns=["asset_id", "name", "other_id", "other_name",
+                                           "reason", "status"])
+
+    def decide_duplicate(self, asset_id: str, other_id: str, *, merge: bool, user: str) -> None:
+        """Keep two records apart, or merge ``asset_id`` into ``other_id``.
+
+        A merge keeps both records and their histories: the merged one is marked deleted
+        with ``merged_into`` pointing at the one kept, so its provenance stays and a later
+        import of its source does not bring it back.
+        """
+        with self.writing() as conn:
+            done = conn.execute(duplicates.update().where(
+                duplicates.c.asset_id == asset_id, duplicates.c.other_id == other_id,
+                duplicates.c.status == "open").values(
+                status="merged" if merge else "kept apart", decided_by=user, at=_now()))
+            if done.rowcount != 1:
+                raise DataError("that pair is not waiting for a decision (someone decided "
+                                "already?)")
+            if merge:
+                current = conn.execute(assets.select().where(assets.c.id == asset_id)
+                                       ).mappings().one()
+                version = current["version"] + 1
+                conn.execute(assets.update().where(assets.c.id == asset_id).values(
+                    deleted=True, merged_into=other_id, version=version, updated_by=user,
+                    updated_at=_now()))
+                _log(conn, asset_id, "merged", version,
+                     {**_from_row(current), "merged_into": other_id}, user)
+                _log(conn, other_id, "merged in", None, {"merged": asset_id}, user)
 
 
     # ------------------------------------------------------------ personal contacts
@@ -609,3 +836,97 @@ def _log(conn: Connection, asset_id: str, action: str, version: int | None,
     conn.execute(history.insert().values(entity=entity, entity_id=asset_id, action=action,
                                          version=version, data=json.dumps(data, default=str),
                                          user=user, at=_now()))
+
+
+def source_digest(record: Mapping[str, Any]) -> str:
+    """Return a digest of the fields a source provides (lists in order, coordinates to 1e-7).
+
+    Equal digests mean equal content; the digest stored at import tells whether anyone
+    edited the record since.
+
+    Examples
+    --------
+    >>> a = {"name": "Casa", "services": ("ESL",), "latitude": 41.0, "longitude": -87.0}
+    >>> source_digest(a) == source_digest({**a, "latitude": 41.00000001})
+    True
+    """
+    out: dict[str, Any] = {}
+    for name in SOURCE_FIELDS:
+        value = record.get(name)
+        if name in _LIST_FIELDS:
+            value = list(value or ())
+        elif name in ("latitude", "longitude"):
+            value = None if value is None else round(float(value), 7)
+        else:
+            value = "" if value is None or (isinstance(value, float) and np.isnan(value)) \
+                else str(value)
+        out[name] = value
+    text = json.dumps(out, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _short_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+
+def _records_for_store(records: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    """The rows of a normalised asset frame as store records (coordinates from the points)."""
+    out = []
+    for rec in records.to_dict("records"):
+        point = rec["geometry"]
+        row = {c: rec.get(c) for c in ASSET_COLUMNS}
+        row["asset_id"] = str(rec.get("asset_id") or uuid.uuid4().hex[:12])
+        for c in _LIST_FIELDS:
+            row[c] = tuple(row[c] or ())
+        row.update(latitude=float(point.y), longitude=float(point.x))
+        out.append(row)
+    return out
+
+
+def _jsonable(record: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in record.items()}
+
+
+def _taken_ids(conn: Connection, ids: Sequence[str]) -> set[str]:
+    """Return which of these ids already name a record (of any source)."""
+    taken: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start:start + 500])
+        taken.update(r[0] for r in conn.execute(sa.select(assets.c.id).where(
+            assets.c.id.in_(chunk))))
+    return taken
+
+
+def _upsert_source(conn: Connection, *, key: str, label: str, dataset: str, digest: str,
+                   count: int, user: str, at: datetime) -> None:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    values = {"label": label, "dataset": dataset, "digest": digest, "records": count,
+              "imported_at": at, "imported_by": user}
+    conn.execute(insert(sources).values(key=key, **values)
+                 .on_conflict_do_update(index_elements=["key"], set_=values))
+
+
+def _flag_duplicates(conn: Connection, new_ids: Sequence[str], *, source_key: str,
+                     near_m: float, at: datetime) -> list[tuple[str, str]]:
+    """List new records that share a name with a nearby record of another source."""
+    if not new_ids:
+        return []
+    rows = pd.DataFrame(conn.execute(sa.select(
+        assets.c.id, assets.c.name, assets.c.latitude, assets.c.longitude, assets.c.source_key)
+        .where(assets.c.deleted.is_(False))).all(),
+        columns=["id", "name", "latitude", "longitude", "source_key"])
+    rows["key"] = rows["name"].astype(str).str.casefold().str.strip()
+    new = rows[rows["id"].isin(set(new_ids))]
+    others = rows[rows["source_key"].fillna("") != source_key]
+    pairs = new.merge(others, on="key", suffixes=("", "_other"))
+    found: list[tuple[str, str]] = []
+    for r in pairs.itertuples(index=False):
+        if _metres(r.latitude, r.longitude, r.latitude_other, r.longitude_other) <= near_m:
+            found.append((r.id, r.id_other))
+            conn.execute(duplicates.insert().values(
+                asset_id=r.id, other_id=r.id_other, status="open", at=at,
+                reason=f"same name as {r.id_other!r} within {near_m:.0f} m"))
+    return found

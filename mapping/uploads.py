@@ -135,7 +135,7 @@ def save_dataset(spec: Mapping[str, Any], files: Mapping[str, Path], settings: S
             shutil.copyfile(src, staging / safe_filename(filename))
         spec_path = staging / "dataset.json"
         spec_path.write_text(json.dumps(spec, indent=2), encoding="utf-8")
-        _, _, report = load_from_spec(spec, spec_path, settings)
+        _, _, report, _ = load_from_spec(spec, spec_path, settings)
         target = root / dataset_id
         if target.exists():
             shutil.rmtree(old, ignore_errors=True)

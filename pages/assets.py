@@ -13,7 +13,6 @@ from ui.access import require_staff
 from ui.asset_forms import (
     add_form,
     contacts_section,
-    copy_dataset_assets,
     edit_form,
     export_buttons,
     history_table,
@@ -81,6 +80,5 @@ with st.expander("Add an asset"):
     add_form(store, user, centre=((south + north) / 2, (west + east) / 2))
 with st.expander("Import assets from a file"):
     import_form(store, data, user)
-    copy_dataset_assets(store, data, user)
 with st.expander("Export (public: staff-only sites left out, sensitive sites approximate)"):
     export_buttons(found, data.area_set.areas)

@@ -251,25 +251,7 @@ def import_form(store: Store, data: Any, user: str) -> None:
             msg.error(f"Nothing was imported: {exc}")
             return
         st.session_state.pop("import_checked", None)
-        st.session_state["asset_flash"] = (
-            f"Imported {len(result.added):,} assets in one go; {len(result.rejected):,} rows "
-            "refused" + (f", {sum('duplicate' in p.reason for p in result.rejected):,} of them "
-                         "as duplicates of assets already in the database" if result.rejected
-                         else "") + ".")
-        st.rerun()
-
-
-def copy_dataset_assets(store: Store, data: Any, user: str) -> None:
-    """Offer to copy the current dataset's file assets into the shared database."""
-    from_files = data.assets[~data.assets["asset_id"].isin(store.assets_frame()["asset_id"])]
-    if from_files.empty:
-        return
-    if st.button(f"Copy the {len(from_files):,} assets of {data.area_set.title} into the "
-                 "database", disabled=not user):
-        result = store.import_assets(from_files.drop(columns=["geoid"], errors="ignore"),
-                                     user=user)
-        st.session_state["asset_flash"] = (f"Copied {len(result.added):,} assets; "
-                                           f"{len(result.rejected):,} were already there.")
+        st.session_state["asset_flash"] = f"Imported in one go: {result.summary()}"
         st.rerun()
 
 

@@ -15,8 +15,14 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from mapping.assets import assign_areas
-from mapping.datasets import Dataset, DatasetEntry, find_dataset, list_datasets, load_dataset
+from mapping.datasets import (
+    Dataset,
+    DatasetEntry,
+    find_dataset,
+    frame_digest,
+    list_datasets,
+    load_dataset,
+)
 from mapping.errors import MappingError
 from mapping.render import PreparedAreas, prepare_areas
 from mapping.service_areas import assign_branches, branches_of, service_area_outlines
@@ -81,8 +87,8 @@ def dataset(dataset_id: str) -> tuple[Dataset, PreparedAreas]:
         raise
 
 
-@st.cache_resource(show_spinner="Assigning areas to branches...", max_entries=6)
-def _branches(dataset_id: str, stamp: float, revision: str, _dataset: Dataset
+@st.cache_resource(show_spinner="Assigning areas to branches...", max_entries=12)
+def _branches(dataset_id: str, stamp: float, branch_digest: str, _dataset: Dataset
               ) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     branches = branches_of(_dataset.assets)
     assignment = assign_branches(_dataset.area_set, branches)
@@ -92,11 +98,13 @@ def _branches(dataset_id: str, stamp: float, revision: str, _dataset: Dataset
 def branch_service_areas(data: Dataset) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     """Return (assignment per area, one outline per branch) for a dataset, cached.
 
-    The cache key holds the asset database's revision: a branch added or moved there
-    redraws the service areas.
+    The cache key holds the branches themselves (ids, names, places): a branch added or
+    moved redraws the service areas, and a visitor, who does not see staff-only
+    branches, never gets a staff member's service areas.
     """
     entry = find_dataset(settings(), data.id)
-    return _branches(data.id, _stamp(entry), store().revision(), data)
+    branches = branches_of(data.assets)[["asset_id", "name", "geometry"]]
+    return _branches(data.id, _stamp(entry), frame_digest(branches), data)
 
 
 @st.cache_resource(show_spinner=False)
@@ -118,14 +126,36 @@ def store() -> Store:
         raise
 
 
-def with_stored_assets(data: Dataset) -> Dataset:
-    """Return the dataset with the shared database's assets that lie in its areas added."""
-    stored = store().assets_frame()
-    if stored.empty:
-        return data
-    stored["geoid"] = assign_areas(stored, data.area_set.areas)
-    stored = stored[stored["geoid"].notna()]
-    if stored.empty:
-        return data
-    combined = pd.concat([data.assets, stored[list(data.assets.columns)]], ignore_index=True)
-    return replace(data, assets=gpd.GeoDataFrame(combined, geometry="geometry", crs="EPSG:4326"))
+@st.cache_resource(show_spinner="Bringing the dataset's assets into the asset database...",
+                   max_entries=12)
+def _synced(dataset_id: str, stamp: float, url: str, _data: Dataset) -> tuple[str, ...]:
+    """Import the dataset's asset files into the database once per process and file version
+    (the digest check makes it a no-op after the first time, and the import is idempotent)."""
+    db = _store(url)
+    for source in _data.asset_sources:
+        if db.source_digest_of(source.key) != source.digest:
+            db.sync_source(source.key, source.assets, label=source.label, dataset=dataset_id,
+                           digest=source.digest, rejected=source.rejected,
+                           user=f"import of dataset {dataset_id}")
+    return tuple(s.key for s in _data.asset_sources)
+
+
+@st.cache_resource(show_spinner=False, max_entries=12)
+def _database_assets(dataset_id: str, stamp: float, url: str, revision: str,
+                     sources: tuple[str, ...], _data: Dataset) -> gpd.GeoDataFrame:
+    return _store(url).assets_in(_data.area_set.areas, sources=sources)
+
+
+def with_database_assets(data: Dataset) -> Dataset:
+    """Return the dataset with its assets read from the asset database, the one home of
+    assets: those in its areas, and its own files' records wherever they lie.
+
+    The first time a dataset is used its asset files are imported; after that the
+    assets are read once per database revision (any change anywhere makes a new one),
+    not on every rerun.
+    """
+    db = store()
+    entry = find_dataset(settings(), data.id)
+    sources = _synced(data.id, _stamp(entry), db.url, data)
+    assets = _database_assets(data.id, _stamp(entry), db.url, db.revision(), sources, data)
+    return replace(data, assets=assets)

@@ -92,7 +92,7 @@ def sidebar() -> tuple[Dataset, Filters]:
         st.session_state["f_dataset"] = start if start in ids else "demo"
     st.sidebar.selectbox("Dataset", ids, **_widget("f_dataset"), format_func=names.get)
     data, _ = context.dataset(st.session_state["f_dataset"])
-    data = context.with_stored_assets(data)
+    data = context.with_database_assets(data)
     staff_sign_in()
     if not is_staff():  # the public never sees staff-only sites, on any page
         data = replace(data, assets=visible_to(data.assets, staff=False))

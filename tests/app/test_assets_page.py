@@ -34,11 +34,34 @@ def test_add_an_asset_then_see_it_on_the_map(tmp_path, monkeypatch):
     # The name is shown as text: its markup characters are escaped in the message.
     assert any("Added 'Clínica \\<Latina\\>'" in s.value for s in at.success)
     store = Store(f"sqlite:///{tmp_path / 'data' / 'assets.db'}")
-    [row] = store.assets_frame().to_dict("records")
+    [row] = store.assets_frame().query("source_key.isna()").to_dict("records")  # typed in
     assert row["languages"] == ("es", "ht") and row["name"] == "Clínica <Latina>"
     assert store.history(row["asset_id"])[0]["user"] == "Ana, North branch"
     at.switch_page("pages/map.py").run()  # the new asset is in Demo County: it is drawn
     assert "321 of 321 assets shown" in " ".join(c.value for c in at.main.caption)
+
+
+def test_the_database_holds_the_assets_the_map_shows(tmp_path, monkeypatch):
+    """Issue #9: on a fresh start the asset database lists the demo's 320 assets, and an
+    edit made there is what the map draws."""
+    at = _page(tmp_path, monkeypatch)
+    assert "320 assets" in " ".join(c.value for c in at.main.caption)
+    assert len(at.dataframe(key="asset_table").value) == 320
+    store = Store(f"sqlite:///{tmp_path / 'data' / 'assets.db'}")
+    frame = store.assets_frame()
+    assert frame["source_key"].eq("dataset:demo:generated").all()
+    first = frame.iloc[0]
+    store.update_asset(first["asset_id"], {"status": "inactive", "name": "Renamed on purpose"},
+                       expected_version=int(first["version"]), user="ana")
+    at.switch_page("pages/map.py").run()
+    assert not at.exception, at.exception
+    # The map reads the database: the record made inactive there is no longer drawn.
+    assert "319 of 320 assets shown" in " ".join(c.value for c in at.main.caption)
+    at2 = AppTest.from_file(str(APP), default_timeout=60)  # a new visitor: same records
+    at2.run()
+    at2.switch_page("pages/assets.py").run()
+    at2.text_input(key="asset_search").input("Renamed on purpose").run()
+    assert at2.dataframe(key="asset_table").value["status"].tolist() == ["inactive"]
 
 
 def test_a_refused_asset_keeps_what_was_typed_and_says_why(tmp_path, monkeypatch):
@@ -58,7 +81,8 @@ def test_two_people_edit_the_same_asset_and_nothing_is_lost(tmp_path, monkeypatc
                               "latitude": 38.55, "longitude": -97.9}, user="setup")
     ana, bo = _page(tmp_path, monkeypatch), _page(tmp_path, monkeypatch)
     for at, name in ((ana, "Ana"), (bo, "Bo")):
-        at.text_input(key="user_name").input(name).run()
+        at.text_input(key="user_name").input(name)
+        at.text_input(key="asset_search").input("Welcome Center").run()
         at.dataframe(key="asset_table")  # the table is there
         at.session_state["asset_table"] = {"selection": {"rows": [0], "columns": []}}
         at.run()

@@ -143,50 +143,158 @@ def test_an_import_lands_whole_or_not_at_all(store):
     frame = pd.DataFrame([{**ASSET, "name": f"Site {i}", "asset_id": f"s{i}",
                            "latitude": 41.8 + i / 100} for i in range(5)])
     good, _ = normalize_assets(frame, source="t.csv")
-    store.create_asset({**ASSET, "name": "Taken"}, user="ana", asset_id="s3")
-    with pytest.raises(sa.exc.IntegrityError):  # s3 exists already: the import rolls back
-        store.import_assets(good, user="ana")
-    assert store.count_assets() == 1
+    twice = pd.concat([good, good.iloc[[1]]], ignore_index=True)  # s1 again, after 5 inserts
+    with pytest.raises(DataError, match="'s1' appears twice"):
+        store.import_assets(twice, user="ana")
+    assert store.count_assets() == 0
 
 
-def test_import_refuses_duplicates_by_name_and_place_with_the_reason(store):
-    store.create_asset(ASSET, user="ana")
+def test_the_database_itself_allows_one_record_per_source_id(store):
+    """Issue #9/#8: uniqueness is the database's, not a read before the insert."""
+    frame = pd.DataFrame([{**ASSET, "asset_id": "row-1"}])
+    records, _ = normalize_assets(frame, source="t.csv")
+    [asset_id] = store.import_assets(records, user="ana").added
+    with store.writing() as conn:
+        current = dict(conn.execute(sa.text("SELECT * FROM assets")).mappings().one())
+    current.pop("geom", None)  # PostGIS: computed from the coordinates
+    current.update(id="another-id")  # same source and source id under another record id
+    with pytest.raises(sa.exc.IntegrityError), store.writing() as conn:
+        conn.execute(sa.text(f"INSERT INTO assets ({', '.join(current)}) VALUES "
+                             f"({', '.join(':' + k for k in current)})"), current)
+    assert store.count_assets() == 1 and asset_id == "row-1"
+
+
+def test_a_likely_duplicate_from_another_source_is_imported_and_listed(store):
+    """Issue #9: duplicates are suggestions for staff, not refusals."""
+    typed = store.create_asset(ASSET, user="ana")
     frame = pd.DataFrame([{**ASSET, "name": "CASA AMIGA", "latitude": ASSET["latitude"] + 0.0002},
                           {**ASSET, "name": "Casa Amiga", "latitude": ASSET["latitude"] + 0.01}])
     records, _ = normalize_assets(frame, source="walkabout.csv")
     result = store.import_assets(records, user="bo")
-    assert len(result.added) == 1  # 1.1 km away: another place
-    [problem] = result.rejected
-    assert problem.row == 1 and "duplicate" in problem.reason and "within 50 m" in problem.reason
+    assert len(result.added) == 2 and not result.rejected
+    assert result.duplicates == ((result.added[0], typed["asset_id"]),)  # 22 m; 1.1 km is apart
+    review = store.duplicate_candidates()
+    assert review[["asset_id", "other_id"]].values.tolist() == [[result.added[0], typed["asset_id"]]]
+    store.decide_duplicate(result.added[0], typed["asset_id"], merge=True, user="cy")
+    assert store.count_assets() == 2 and store.duplicate_candidates().empty
+    merged = store.get_asset(result.added[0])
+    assert merged["deleted"] and merged["merged_into"] == typed["asset_id"]
+    assert [h["action"] for h in store.history(result.added[0])] == ["import", "merged"]
+    with pytest.raises(DataError, match="not waiting"):
+        store.decide_duplicate(result.added[0], typed["asset_id"], merge=False, user="cy")
+    again = store.import_assets(records, user="bo")  # same file again: nothing comes back
+    assert again.added == () and store.count_assets() == 2
+
+
+def _source(rows: list[dict], name: str = "agencies.csv"):
+    records, problems = normalize_assets(pd.DataFrame(rows), source=name)
+    assert not problems
+    return records
+
+
+SOURCE_ROWS = [{**ASSET, "asset_id": f"a{i}", "name": f"Agency {i}",
+                "latitude": 41.85 + i / 1000} for i in range(4)]
+
+
+def test_re_importing_an_unchanged_source_adds_nothing_and_changes_nothing(store):
+    first = store.sync_source("dataset:x:agencies.csv", _source(SOURCE_ROWS), label="agencies.csv",
+                              user="import")
+    assert len(first.added) == 4
+    versions = store.assets_frame().set_index("asset_id")["version"].to_dict()
+    for _ in range(3):
+        again = store.sync_source("dataset:x:agencies.csv", _source(SOURCE_ROWS),
+                                  label="agencies.csv", user="import")
+        assert (again.added, again.updated, again.unchanged, again.missing) == ((), (), 4, ())
+    assert store.assets_frame().set_index("asset_id")["version"].to_dict() == versions
+    assert store.count_assets() == 4
+
+
+def test_the_revision_changes_with_every_change_and_only_then(store):
+    """The map caches a dataset's assets per revision: it must move on any change."""
+    key = "dataset:x:agencies.csv"
+    store.sync_source(key, _source(SOURCE_ROWS), label="agencies.csv", user="import")
+    first = store.revision()
+    store.sync_source(key, _source(SOURCE_ROWS), label="agencies.csv", user="import")
+    assert store.revision() == first  # nothing changed
+    store.mark_verified("a0", expected_version=1, user="ana")
+    second = store.revision()
+    assert second != first
+    store.delete_asset("a0", expected_version=2, user="ana")
+    assert store.revision() not in (first, second)
+
+
+def test_a_changed_source_updates_untouched_records_and_reports_staff_edits(store):
+    key = "dataset:x:agencies.csv"
+    store.sync_source(key, _source(SOURCE_ROWS), label="agencies.csv", user="import")
+    saved = store.get_asset("a1")
+    store.update_asset("a1", {"phone": "312-555-0101"}, expected_version=saved["version"],
+                       user="ana")
+    store.mark_verified("a2", expected_version=1, user="bo")  # verifying is not editing
+    newer = [dict(r) for r in SOURCE_ROWS[:3]]  # a3 is gone from the source
+    for r in newer[:3]:
+        r["hours"] = "Mon-Fri 9-5"
+    newer.append({**ASSET, "asset_id": "a9", "name": "Agency 9", "latitude": 41.9})
+    result = store.sync_source(key, _source(newer), label="agencies.csv", user="import")
+    assert result.added == ("a9",)
+    assert sorted(result.updated) == ["a0", "a2"] and result.missing == ("a3",)
+    [(asset_id, ours, theirs)] = result.changed_by_staff
+    assert asset_id == "a1" and ours["phone"] == "312-555-0101" and ours["hours"] == ""
+    assert theirs["hours"] == "Mon-Fri 9-5" and theirs["phone"] == ""
+    assert store.get_asset("a1")["phone"] == "312-555-0101"  # nothing staff typed is lost
+    assert store.get_asset("a0")["hours"] == "Mon-Fri 9-5"
+    gone = store.get_asset("a3")
+    assert not gone["deleted"] and not gone["in_source"]  # marked, never deleted
+    [pending] = store.source_changes()
+    assert pending["asset_id"] == "a1" and pending["incoming"]["hours"] == "Mon-Fri 9-5"
+    store.settle_source_change("a1", take_source=False, user="ana")
+    assert store.source_changes() == [] and store.get_asset("a1")["phone"] == "312-555-0101"
+    # The same newer file again: the kept edit is not reported a second time.
+    again = store.sync_source(key, _source(newer), label="agencies.csv", user="import")
+    assert again.changed_by_staff == () and again.added == () and again.updated == ()
+    assert store.count_assets() == 5
+
+
+def test_dfss_programs_at_shared_sites_are_all_imported(store, shared):
+    """Issue #9: several programs at one site are services at one location, not refusals."""
+    spec = read_spec(ROOT / "data" / "specs" / "cook_county.json")
+    source = next(a for a in spec["assets"] if "dfss" in a["path"])
+    path = Path(source["path"].replace("{shared}", str(shared)))
+    records, problems = load_assets(path, source)
+    raw = gpd.read_file(path)
+    result = store.sync_source("dataset:cook_county:dfss", records, label=path.name, user="import")
+    assert len(result.added) == len(records) == len(raw) - len(problems)
+    assert result.rejected == () and result.duplicates == ()
+    # The file really has programs sharing a site (same name and coordinates).
+    shared_sites = records.assign(x=records.geometry.x.round(5), y=records.geometry.y.round(5))
+    assert shared_sites.duplicated(["name", "x", "y"]).sum() > 0
+    assert store.count_assets() == len(records)
 
 
 def test_import_all_real_chicago_assets(store, shared):
     spec = read_spec(ROOT / "data" / "specs" / "cook_county.json")
-    frames, rejected = [], []
+    total, rejected = 0, 0
     for source in spec["assets"]:
         path = Path(source["path"].replace("{shared}", str(shared)))
         gdf, problems = load_assets(path, source)
-        frames.append(gdf)
-        rejected += problems
+        result = store.sync_source(f"dataset:cook_county:{path.name}", gdf, label=path.name,
+                                   user="importer", rejected=problems)
+        total += len(result.added)
+        rejected += len(result.rejected)
+        assert all(p.reason for p in result.rejected)
     csv, csv_problems = load_assets(shared / "chicago_cook" / "assets" / "cpl_library_locations.csv",
                                     {"location": "LOCATION", "id_prefix": "cplcsv", "fields": {
                                         "name": "NAME", "category": {"value": "library"},
                                         "address": "ADDRESS", "phone": "PHONE",
                                         "website": "WEBSITE", "hours": "HOURS OF OPERATION"}})
     assert len(csv) == 81 and not csv_problems  # trailing-space header and "(lat, lon)" read
-    frames.append(csv)
-    records = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326")
-    result = store.import_assets(records, user="importer", rejected=rejected)
-    total_rows = 1000 + 81 + 6 + 21 + 15 + 204 + 5 + 81
-    assert len(result.added) + len(result.rejected) == total_rows
-    assert all(p.reason for p in result.rejected)
-    reasons = {p.reason.split(" named")[0] for p in result.rejected}
-    assert reasons <= {"no coordinates (latitude/longitude missing)",
-                       "duplicate of an existing asset"}
-    assert sum("no coordinates" in p.reason for p in result.rejected) == 5
-    # The library CSV repeats the library GeoJSON: every one of its rows is a duplicate.
-    assert sum(p.source == "cpl_library_locations.csv" for p in result.rejected) == 81
-    assert store.count_assets() == len(result.added) >= 1100
+    result = store.import_assets(csv, user="importer")
+    # The library CSV repeats the library GeoJSON: every row is imported and listed as a
+    # likely duplicate for staff to merge or keep apart.
+    assert len(result.added) == 81 and {new for new, _ in result.duplicates} == set(result.added)
+    assert {other for _, other in result.duplicates if other.startswith("cpl-")} == {
+        f"cpl-{i}" for i in range(1, 82)}  # and each library of the GeoJSON is matched
+    assert rejected == 5  # the rows without coordinates
+    assert store.count_assets() == total + 81 == 1000 + 81 + 6 + 21 + 15 + 204 + 5 - 5 + 81
 
 
 def test_outreach_log_and_action_plan(store):

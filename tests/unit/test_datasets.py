@@ -179,7 +179,7 @@ def test_spec_with_derived_sum(tmp_path, settings):
                 {"id": "y", "estimate": "y", "moe": "ym", "label": "Y", "topic": "population"}]}],
             "derived": [{"id": "xy", "sum": ["x", "y"], "label": "X+Y", "topic": "population"}]}
     (tmp_path / "d.json").write_text(json.dumps(spec))
-    area_set, assets, _ = load_from_spec(spec, tmp_path / "d.json", settings)
+    area_set, assets, _, _ = load_from_spec(spec, tmp_path / "d.json", settings)
     assert area_set.estimates["xy"].tolist() == [3, 5]
     assert area_set.moes.loc["A", "xy"] == pytest.approx(np.hypot(3, 5))  # one zero: its MOE counts
     assert area_set.moes.loc["B", "xy"] == pytest.approx(np.hypot(4, 1))
