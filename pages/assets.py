@@ -17,6 +17,7 @@ from ui.asset_forms import (
     export_buttons,
     history_table,
     import_form,
+    review_section,
     user_name,
 )
 from ui.filters import sidebar
@@ -75,6 +76,8 @@ if rows:
         contacts_section(store, asset["asset_id"], user)
     with st.expander("History of this record"):
         st.dataframe(history_table(store, asset["asset_id"]), hide_index=True, width="stretch")
+with st.expander("To review: likely duplicates and source changes to edited records"):
+    review_section(store, user)
 with st.expander("Add an asset"):
     west, south, east, north = data.area_set.areas.total_bounds
     add_form(store, user, centre=((south + north) / 2, (west + east) / 2))

@@ -25,6 +25,7 @@ from mapping.assets import (
 from mapping.catalog import language_name
 from mapping.datasets import check_zip, load_assets, read_table
 from mapping.errors import MappingError
+from mapping.escape import markdown_text as md
 from mapping.exports import export_frame, to_csv, to_geojson, to_geopackage
 from mapping.geocode import CensusGeocoder, NominatimGeocoder, add_coordinates
 from mapping.hsds import read_hsds, write_hsds
@@ -338,3 +339,44 @@ def contacts_section(store: Store, asset_id: str, user: str) -> None:
                 st.rerun()
             except MappingError as exc:
                 msg.error(f"Not added: {exc}")
+
+
+def review_section(store: Store, user: str) -> None:
+    """What an import left for staff to decide: likely duplicates, and records a source
+    changed after staff edited them (both versions side by side)."""
+    pairs = store.duplicate_candidates()
+    changes = store.source_changes()
+    if pairs.empty and not changes:
+        st.caption("Nothing waits for review: no likely duplicate, no source change to an "
+                   "edited record.")
+        return
+    for pair in pairs.itertuples(index=False):
+        c1, c2, c3 = st.columns([4, 1, 1])
+        c1.markdown(f"**{md(pair.name)}** ({md(pair.asset_id)}) and **{md(pair.other_name)}** "
+                    f"({md(pair.other_id)}): {md(pair.reason)}")
+        for col, label, merge in ((c2, "Merge", True), (c3, "Keep apart", False)):
+            if col.button(label, key=f"dup_{label}_{pair.asset_id}_{pair.other_id}",
+                          disabled=not user):
+                try:
+                    store.decide_duplicate(pair.asset_id, pair.other_id, merge=merge, user=user)
+                    st.rerun()
+                except MappingError as exc:
+                    msg.error(str(exc))
+    for change in changes:
+        saved, incoming = change["saved"], change["incoming"]
+        fields = [k for k in incoming if k in saved and _differs(incoming[k], saved[k])
+                  and k not in ("asset_id", "source")]
+        st.markdown(f"**{md(saved['name'])}**: the source changed it after staff edited it.")
+        st.dataframe(pd.DataFrame({"field": fields,
+                                   "saved": [_text(saved.get(k)) for k in fields],
+                                   "in the source": [_text(incoming.get(k)) for k in fields]}),
+                     hide_index=True)
+        c1, c2 = st.columns(2)
+        for col, label, take in ((c1, "Take the source's version", True),
+                                 (c2, "Keep the saved version", False)):
+            if col.button(label, key=f"src_{take}_{change['asset_id']}", disabled=not user):
+                try:
+                    store.settle_source_change(change["asset_id"], take_source=take, user=user)
+                    st.rerun()
+                except MappingError as exc:
+                    msg.error(str(exc))

@@ -2,8 +2,10 @@
 
 from pathlib import Path
 
+import pandas as pd
 from streamlit.testing.v1 import AppTest
 
+from mapping.assets import normalize_assets
 from mapping.store import Store
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
@@ -144,3 +146,21 @@ def test_with_a_staff_passcode_the_public_sees_no_staff_sites_and_cannot_edit(tm
     assert len(at.dataframe) >= 1
     at.switch_page("pages/map.py").run()
     assert "321 of 321 assets shown" in " ".join(c.value for c in at.main.caption)
+
+
+def test_staff_merge_a_likely_duplicate_from_the_page(tmp_path, monkeypatch):
+    """Issue #9: a likely duplicate from another source is imported and waits for staff."""
+    at = _page(tmp_path, monkeypatch)  # the demo's 320 assets are in the database now
+    store = Store(f"sqlite:///{tmp_path / 'data' / 'assets.db'}")
+    demo = store.assets_frame().iloc[0]
+    frame = pd.DataFrame([{"name": demo["name"].upper(), "category": demo["category"],
+                           "latitude": demo.geometry.y + 0.0001, "longitude": demo.geometry.x}])
+    records, _ = normalize_assets(frame, source="walkabout.csv")
+    [new_id] = store.import_assets(records, user="bo").added
+    at.text_input(key="user_name").input("Ana").run()
+    _submit(at, "Merge")
+    assert not at.exception, at.exception
+    merged = store.get_asset(new_id)
+    assert merged["deleted"] and merged["merged_into"] == demo["asset_id"]
+    assert store.duplicate_candidates().empty
+    assert store.history(new_id)[-1]["user"] == "Ana"
