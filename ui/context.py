@@ -128,7 +128,8 @@ def store() -> Store:
 
 @st.cache_resource(show_spinner="Bringing the dataset's assets into the asset database...",
                    max_entries=12)
-def _synced(dataset_id: str, stamp: float, url: str, _data: Dataset) -> tuple[str, ...]:
+def _synced(dataset_id: str, digests: tuple[str, ...], url: str, _data: Dataset
+            ) -> tuple[str, ...]:
     """Import the dataset's asset files into the database once per process and file version
     (the digest check makes it a no-op after the first time, and the import is idempotent)."""
     db = _store(url)
@@ -141,7 +142,7 @@ def _synced(dataset_id: str, stamp: float, url: str, _data: Dataset) -> tuple[st
 
 
 @st.cache_resource(show_spinner=False, max_entries=12)
-def _database_assets(dataset_id: str, stamp: float, url: str, revision: str,
+def _database_assets(dataset_id: str, digests: tuple[str, ...], url: str, revision: str,
                      sources: tuple[str, ...], _data: Dataset) -> gpd.GeoDataFrame:
     return _store(url).assets_in(_data.area_set.areas, sources=sources)
 
@@ -155,7 +156,11 @@ def with_database_assets(data: Dataset) -> Dataset:
     not on every rerun.
     """
     db = store()
-    entry = find_dataset(settings(), data.id)
-    sources = _synced(data.id, _stamp(entry), db.url, data)
-    assets = _database_assets(data.id, _stamp(entry), db.url, db.revision(), sources, data)
+    # Keyed by the files' digests (computed at load) and the areas' extent: no file is read
+    # on a rerun, and a dataset whose areas changed places its assets again.
+    areas = data.area_set.areas
+    digests = (*(s.digest for s in data.asset_sources), str(len(areas)),
+               ",".join(f"{b:.6f}" for b in areas.total_bounds))
+    sources = _synced(data.id, digests, db.url, data)
+    assets = _database_assets(data.id, digests, db.url, db.revision(), sources, data)
     return replace(data, assets=assets)
