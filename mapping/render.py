@@ -10,6 +10,8 @@ those properties, so Python never loops over styles. Everything from data is esc
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -282,24 +284,44 @@ _ASSET_JS = """(function(){
 })()"""
 
 
-def area_features_json(prepared: PreparedAreas, measure: MeasureResult, classes: Classes) -> str:
-    """Return the areas as a JSON array of ``[encoded geometry, properties]`` (text).
+@dataclass(frozen=True)
+class AreaStyle:
+    """What a map shows per area on one rerun, in the order of ``PreparedAreas.geoids``.
 
-    Properties: ``g`` geoid, ``n`` name (escaped), ``v`` value and ``m`` margin as text,
-    ``k`` class index (-1 no data), ``r`` reliability code.
+    ``values_html`` and ``margins_html`` are formatted and escaped; ``classes`` holds each
+    area's class index (-1: no data); ``reliability`` its reliability code.
     """
+
+    values_html: list[str]
+    margins_html: list[str]
+    classes: list[int]
+    reliability: list[int]
+
+
+def area_style(prepared: PreparedAreas, measure: MeasureResult, classes: Classes) -> AreaStyle:
+    """Return the per-area figures a map draws for ``measure``, aligned with ``prepared``."""
     position = measure.values.index.get_indexer(list(prepared.geoids))
     values = measure.values.to_numpy(dtype=float)[position]
     cols = {c: i for i, c in enumerate(measure.values.columns)}
     shown = [html_text(format_value(v, measure.kind)) for v in values[:, cols["value"]]]
     margins = [html_text(format_value(m, measure.kind)) if np.isfinite(m) else ""
                for m in values[:, cols["value_moe"]]]
-    class_index = classes.index[position].tolist()
-    reliability = values[:, cols["reliability"]].astype(int).tolist()
+    return AreaStyle(values_html=shown, margins_html=margins,
+                     classes=classes.index[position].tolist(),
+                     reliability=values[:, cols["reliability"]].astype(int).tolist())
+
+
+def area_features_json(prepared: PreparedAreas, measure: MeasureResult, classes: Classes) -> str:
+    """Return the areas as a JSON array of ``[encoded geometry, properties]`` (text).
+
+    Properties: ``g`` geoid, ``n`` name (escaped), ``v`` value and ``m`` margin as text,
+    ``k`` class index (-1 no data), ``r`` reliability code.
+    """
+    style = area_style(prepared, measure, classes)
     parts = []
     for i, gid in enumerate(prepared.geoids):
-        props = {"g": gid, "n": prepared.names_html[i], "v": shown[i], "m": margins[i],
-                 "k": class_index[i], "r": reliability[i]}
+        props = {"g": gid, "n": prepared.names_html[i], "v": style.values_html[i],
+                 "m": style.margins_html[i], "k": style.classes[i], "r": style.reliability[i]}
         parts.append(f"[{prepared.geometry_codes[i]},{js_json(props)}]")
     return "[" + ",".join(parts) + "]"
 
@@ -438,3 +460,192 @@ def build_map(prepared: PreparedAreas, area_set: AreaSet, measure: MeasureResult
         tool.add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     return m
+
+
+# --- The live map: the base sent once, data once per digest, only changes per rerun ---------
+
+#: Name of the map variable in the live base script (folium calls it ``map_<id>``).
+LIVE_MAP_NAME = "map_nam"
+
+
+@dataclass(frozen=True)
+class LiveBase:
+    """The part of a live map built once per dataset and page: folium's script and markup.
+
+    The script creates the map (tiles, scale, extent, layer control) and empty layers
+    through the component's ``NAM`` functions; data reaches them later (see
+    :class:`LiveData`). ``key`` changes whenever any of it does.
+    """
+
+    key: str
+    script: str
+    html: str
+    js_links: tuple[str, ...]
+    css_links: tuple[str, ...]
+
+    def as_args(self) -> dict[str, object]:
+        """Return the base as the component expects it."""
+        return {"key": self.key, "script": self.script, "html": self.html,
+                "map_name": LIVE_MAP_NAME, "js_links": list(self.js_links),
+                "css_links": list(self.css_links)}
+
+
+class _LiveCall(MacroElement):
+    """A call of the component's ``NAM.<function>(map)`` at the place of this element."""
+
+    _template = Template("""
+{% macro script(this, kwargs) %}
+NAM.{{ this.function }}({{ this._parent.get_name() }});
+{% endmacro %}
+""")
+
+    def __init__(self, function: str) -> None:
+        super().__init__()
+        self._name = "LiveCall"
+        self._id = function
+        self.function = function
+
+
+def live_base_map(prepared: PreparedAreas, *, leaflet_js: str, leaflet_css: str,
+                  tiles: str = "OpenStreetMap", draw: tuple[str, str] | None = None,
+                  outline_name: str | None = None) -> LiveBase:
+    """Return the base of a live map over ``prepared`` (build once per dataset and page).
+
+    Folium builds it: the map fitted to the areas, the basemap, a scale, the layers
+    (areas; outlines when ``outline_name`` is given; community assets), the legend, the
+    drawing tool when ``draw`` (Leaflet.draw's js and css URLs) is given, and the layer
+    control. Element ids are fixed so the same inputs give the same script.
+    """
+    m = FastMap(leaflet_js=leaflet_js, leaflet_css=leaflet_css, tiles=None,
+                prefer_canvas=True, control_scale=True)
+    m._id = LIVE_MAP_NAME.removeprefix("map_")
+    if tiles != "none":
+        tile = folium.TileLayer(tiles, name="Basemap")
+        tile._id = "basemap"
+        tile.add_to(m)
+    m.fit_bounds([list(prepared.bounds[0]), list(prepared.bounds[1])])
+    layers = [("areas", "NAM.areaLayer()", "Areas")]
+    if outline_name:
+        layers.append(("outlines", "NAM.outlineLayer()", outline_name))
+    layers.append(("assets", "NAM.assetLayer()", "Community assets"))
+    for ident, js, name in layers:
+        layer = _ScriptLayer(js, name=name)
+        layer._id = ident
+        layer.add_to(m)
+    _LiveCall("legend").add_to(m)
+    js_links, css_links = [leaflet_js], [leaflet_css]
+    if draw is not None:
+        _LiveCall("draw").add_to(m)
+        js_links.append(draw[0])
+        css_links.append(draw[1])
+    control = folium.LayerControl(collapsed=True)
+    control._id = "layers"
+    control.add_to(m)
+    root = m.get_root()
+    root.render()
+    script, html = root.script.render(), root.html.render()
+    key = hashlib.sha256("\n".join([script, html, *js_links, *css_links]).encode()).hexdigest()
+    return LiveBase(key=key[:16], script=script, html=html, js_links=tuple(js_links),
+                    css_links=tuple(css_links))
+
+
+@dataclass(frozen=True)
+class Blob:
+    """A large piece of map data (JSON text) and the digest the browser keeps it under."""
+
+    digest: str
+    text: str
+
+    @classmethod
+    def of(cls, text: str) -> Blob:
+        """Wrap ``text`` with its content digest."""
+        return cls(hashlib.sha256(text.encode()).hexdigest()[:20], text)
+
+
+def area_geometry_blob(prepared: PreparedAreas) -> Blob:
+    """Return the areas' geometry and names, sent to a browser once per dataset.
+
+    ``{"scale": s, "areas": [[geoid, name (escaped), encoded geometry], ...]}`` in the
+    order of ``prepared.geoids``; see :func:`encode_geometry`.
+    """
+    parts = [f"[{js_json(g)},{js_json(n)},{code}]"
+             for g, n, code in zip(prepared.geoids, prepared.names_html, prepared.geometry_codes,
+                                   strict=True)]
+    return Blob.of(f'{{"scale":{10**COORDINATE_DECIMALS},"areas":[{",".join(parts)}]}}')
+
+
+@dataclass(frozen=True, eq=False)
+class AssetPoints:
+    """Every asset a map may show, as one blob; each rerun picks the visible ones by mask."""
+
+    ids: np.ndarray
+    blob: Blob
+
+    def visible_mask(self, shown: gpd.GeoDataFrame) -> str | None:
+        """Return which points ``shown`` keeps, as a base64 bit mask; ``None`` when all are.
+
+        Bit ``i`` (least significant first in each byte) is point ``i`` of the blob.
+
+        Raises
+        ------
+        ValueError
+            If ``shown`` holds an asset that is not in the blob.
+        """
+        keep = np.isin(self.ids, shown["asset_id"].astype(str).to_numpy())
+        if int(keep.sum()) != shown["asset_id"].nunique():
+            raise ValueError("shown assets are not a subset of the prepared points")
+        if keep.all():
+            return None
+        return base64.b64encode(np.packbits(keep, bitorder="little").tobytes()).decode("ascii")
+
+
+def prepare_asset_points(assets: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> AssetPoints:
+    """Return the points of ``assets`` for a live map (cache per asset table)."""
+    ids = assets["asset_id"].astype(str).to_numpy() if len(assets) else np.array([], dtype=str)
+    return AssetPoints(ids=ids, blob=Blob.of(asset_points_json(assets, areas)))
+
+
+def outline_blob(outlines: gpd.GeoDataFrame | None) -> Blob | None:
+    """Return outlines (column ``label``) as a blob, or ``None`` when there are none."""
+    if outlines is None or not len(outlines):
+        return None
+    return Blob.of(outlines_json(outlines))
+
+
+@dataclass(frozen=True)
+class LiveData:
+    """What a live map shows on one rerun: blobs by name, and the small per-rerun parts."""
+
+    blobs: dict[str, Blob | None]
+    style: dict[str, object]
+    visible: str | None
+    legend_html: str
+    categories: list[list[str]]
+
+
+def live_map_data(prepared: PreparedAreas, area_set: AreaSet, measure: MeasureResult,
+                  geometry: Blob, points: AssetPoints, shown: gpd.GeoDataFrame, *,
+                  classes: int = 5, outlines: Blob | None = None) -> LiveData:
+    """Return the data of a live map: ``measure`` by area, the ``shown`` subset of ``points``.
+
+    ``geometry`` is :func:`area_geometry_blob` of ``prepared`` and ``points``
+    :func:`prepare_asset_points` of a table ``shown`` is a subset of (both cached by
+    the caller, so a rerun computes only the style, the mask and the legend).
+    """
+    breaks = classify(measure.values["value"].to_numpy(), k=classes)
+    style = area_style(prepared, measure, breaks)
+    counts: list[tuple[str, int]] = []
+    if len(shown):
+        tally = shown["category"].value_counts()
+        counts = [(c.label, int(tally[c.key])) for c in CATEGORIES if c.key in tally.index]
+    legend = legend_html(measure, breaks, source=area_set.source, year=area_set.year,
+                         synthetic=area_set.synthetic, asset_counts=counts)
+    return LiveData(
+        blobs={"areas": geometry, "assets": points.blob, "outlines": outlines},
+        style={"label_html": html_text(measure.label), "colors": list(breaks.colors),
+               "reliability_html": [html_text(RELIABILITY_BY_CODE[i].value) for i in range(4)],
+               "k": style.classes, "v": style.values_html, "m": style.margins_html,
+               "r": style.reliability},
+        visible=points.visible_mask(shown),
+        legend_html=legend,
+        categories=[[html_text(c.label), c.color] for c in CATEGORIES])

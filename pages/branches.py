@@ -5,7 +5,6 @@ import streamlit as st
 
 from mapping.escape import markdown_text as md
 from mapping.filters import derived_measure
-from mapping.render import build_map
 from mapping.service_areas import branches_of, summarize_branches
 from ui import context
 from ui import messages as msg
@@ -23,14 +22,10 @@ st.caption(f"Each area goes to the nearest of {len(branches)} branches, measured
            "from a point inside the area (UTM projection of the data). Red lines outline "
            "each branch's service area.")
 
-settings = context.settings()
-_, prepared = context.dataset(data.id)
-js, css = settings.leaflet_urls()
 measure = derived_measure("Distance to the nearest branch", assignment["distance_m"],
                           unit="metres")
-m = build_map(prepared, data.area_set, measure, branches, leaflet_js=js, leaflet_css=css,
-              tiles=settings.tiles, outlines=outlines, outline_name="Branch service areas")
-show_map(m, height=520)
+show_map(context.live_base(data, outline_name="Branch service areas"),
+         context.live_data(data, measure, branches, outlines=outlines), height=520)
 
 summaries = summarize_branches(data.area_set, assignment)
 for s in summaries[:3]:

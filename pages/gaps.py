@@ -13,7 +13,6 @@ from mapping.gaps import (
     greedy_sites,
     highlight_outlines,
 )
-from mapping.render import build_map
 from ui import context
 from ui import messages as msg
 from ui.filters import sidebar
@@ -51,14 +50,12 @@ st.markdown(f"Red outlines: the 10 worst gaps and the areas each pick reaches.  
             f"**Need:** {need.label}. **Matching services:** {len(matching):,} assets.  \n"
             f"**{GAP_FORMULA}.** An area is *served* when a matching service lies within "
             f"{radius:,} m.")
-settings = context.settings()
-_, prepared = context.dataset(data.id)
-js, css = settings.leaflet_urls()
 score = derived_measure("Gap score (people × km)", gaps["gap_score"].reindex(area_set.areas.index),
                         unit="people × km")
-show_map(build_map(prepared, area_set, score, matching, leaflet_js=js, leaflet_css=css,
-                   tiles=settings.tiles, outlines=highlight_outlines(area_set, gaps, picks),
-                   outline_name="Worst gaps and the areas each pick reaches"), height=520)
+outline_name = "Worst gaps and the areas each pick reaches"
+show_map(context.live_base(data, outline_name=outline_name),
+         context.live_data(data, score, matching,
+                           outlines=highlight_outlines(area_set, gaps, picks)), height=520)
 st.markdown("#### Worst gaps")
 st.dataframe(gap_ranking_table(gaps.head(25)), hide_index=True, width="stretch")
 st.markdown(f"#### Where to go next: {len(picks)} site(s) within {radius:,} m of unserved need")

@@ -6,7 +6,6 @@ from mapping.errors import MappingError
 from mapping.escape import markdown_text as md
 from mapping.filters import compute_measure, filter_assets
 from mapping.profile import area_profile, asset_details
-from mapping.render import build_map
 from ui import context, views
 from ui import messages as msg
 from ui.filters import sidebar
@@ -14,7 +13,6 @@ from ui.map_widget import show_map
 
 data, filters = sidebar()
 _, prepared = context.dataset(data.id)
-settings = context.settings()
 area_set = data.area_set
 
 measure = compute_measure(area_set, filters)
@@ -30,12 +28,10 @@ if (filters.languages or filters.origins or filters.regions) and len(data.assets
     st.info("No asset in this dataset records serving the chosen languages or communities. "
             "Add languages and communities to asset records to see who serves whom.")
 
-js, css = settings.leaflet_urls()
 col_map, col_side = st.columns([3, 1.25])
 with col_map:
-    m = build_map(prepared, area_set, measure, assets, leaflet_js=js, leaflet_css=css,
-                  tiles=settings.tiles, draw=settings.draw_urls())
-    selection = show_map(m)
+    selection = show_map(context.live_base(data, draw=True),
+                         context.live_data(data, measure, assets))
     if st.session_state.get("drawn_shape"):
         st.page_link("pages/profile.py", icon=":material/groups:",
                      label="You drew a shape: see who lives inside it")

@@ -1,8 +1,7 @@
 """Settings and the current dataset, cached once per process and shared by every session.
 
-The cached objects (datasets, prepared geometry) are treated as read-only. A folium map
-is never cached: streamlit-folium rewrites its element ids, so each rerun builds a new
-one from the cached geometry.
+The cached objects (datasets, prepared geometry, the live map's base and data blobs)
+are treated as read-only.
 """
 
 from __future__ import annotations
@@ -24,7 +23,20 @@ from mapping.datasets import (
     load_dataset,
 )
 from mapping.errors import MappingError
-from mapping.render import PreparedAreas, prepare_areas
+from mapping.filters import MeasureResult
+from mapping.render import (
+    AssetPoints,
+    Blob,
+    LiveBase,
+    LiveData,
+    PreparedAreas,
+    area_geometry_blob,
+    live_base_map,
+    live_map_data,
+    outline_blob,
+    prepare_areas,
+    prepare_asset_points,
+)
 from mapping.service_areas import assign_branches, branches_of, service_area_outlines
 from mapping.settings import Settings, load_settings
 from mapping.store import Store
@@ -164,3 +176,47 @@ def with_database_assets(data: Dataset) -> Dataset:
     sources = _synced(data.id, digests, db.url, data)
     assets = _database_assets(data.id, digests, db.url, db.revision(), sources, data)
     return replace(data, assets=assets)
+
+
+@st.cache_resource(show_spinner=False, max_entries=24)
+def _live_base(dataset_id: str, stamp: float, leaflet: tuple[str, str], tiles: str,
+               draw: tuple[str, str] | None, outline_name: str | None,
+               _prepared: PreparedAreas) -> LiveBase:
+    return live_base_map(_prepared, leaflet_js=leaflet[0], leaflet_css=leaflet[1], tiles=tiles,
+                         draw=draw, outline_name=outline_name)
+
+
+@st.cache_resource(show_spinner=False, max_entries=6)
+def _geometry(dataset_id: str, stamp: float, _prepared: PreparedAreas) -> Blob:
+    return area_geometry_blob(_prepared)
+
+
+@st.cache_resource(show_spinner=False, max_entries=12)
+def _points(dataset_id: str, digest: str, _assets: gpd.GeoDataFrame, _areas: gpd.GeoDataFrame
+            ) -> AssetPoints:
+    return prepare_asset_points(_assets, _areas)
+
+
+def live_base(data: Dataset, *, draw: bool = False, outline_name: str | None = None) -> LiveBase:
+    """Return the base of the live map for a dataset (built once per process)."""
+    s = settings()
+    entry = find_dataset(s, data.id)
+    _, prepared = dataset(data.id)
+    return _live_base(data.id, _stamp(entry), s.leaflet_urls(), s.tiles,
+                      s.draw_urls() if draw else None, outline_name, prepared)
+
+
+def live_data(data: Dataset, measure: MeasureResult, shown: gpd.GeoDataFrame, *,
+              outlines: gpd.GeoDataFrame | None = None) -> LiveData:
+    """Return what the live map shows on this rerun: ``measure`` by area and the ``shown``
+    subset of the dataset's assets (the points themselves are prepared once per asset
+    table: the person's own view of it, so a visitor's browser never receives a
+    staff-only asset)."""
+    entry = find_dataset(settings(), data.id)
+    _, prepared = dataset(data.id)
+    cols = [c for c in ("asset_id", "name", "category", "visibility", "geometry")
+            if c in data.assets.columns]
+    points = _points(data.id, frame_digest(data.assets[cols]), data.assets, data.area_set.areas)
+    return live_map_data(prepared, data.area_set, measure, _geometry(data.id, _stamp(entry),
+                                                                      prepared),
+                         points, shown, outlines=outline_blob(outlines))

@@ -1,41 +1,70 @@
-"""The map component: render a folium map and report what the user clicked."""
+"""The live map component: one Leaflet map per page that stays alive across reruns.
+
+The map's base (built by folium, see :func:`mapping.render.live_base_map`) is sent once;
+each large data set (area geometry, asset points, outlines) is sent once per content
+digest, only while the browser says it does not hold it; every rerun sends only what
+changed (per-area figures, the visible assets, the legend, the selection). Zoom and pan
+survive a filter change because the map is never rebuilt. The frontend is
+``ui/live_map/live_map.js``, a Streamlit component in plain JavaScript (no build step).
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+import json
+from pathlib import Path
+from typing import Any, Literal
 
-import folium
 import streamlit as st
-from streamlit_folium import st_folium
+import streamlit.components.v1 as components
+
+from mapping.render import LiveBase, LiveData
 
 Selection = tuple[Literal["area", "asset"], str]
 
+_FRONTEND = Path(__file__).parent / "live_map"
+_component = components.declare_component("nam_map", path=str(_FRONTEND))
 
-def show_map(m: folium.Map, *, height: int = 640) -> Selection | None:
-    """Render the map; return the area or asset clicked most recently in this session.
+#: A drawn shape larger than this (GeoJSON text) is ignored: the drawing tool makes
+#: shapes of a few dozen vertices; anything bigger did not come from it.
+MAX_SHAPE_CHARS = 200_000
 
-    Only clicks and drawings come back to Python (``returned_objects``): panning and
-    zooming do not rerun the script. A shape drawn with the draw tool is read from
-    ``all_drawings``, not from ``last_active_drawing``: the browser sends a click when the
-    mouse is released at the end of the drag, and streamlit-folium puts whatever that
-    click lands on (an area, an asset) in ``last_active_drawing``, replacing the shape
-    before it reaches Python.
+
+def _handle_event(event: Any, key: str) -> None:
+    """Apply the browser's last action (once per event number) to the session state."""
+    if not isinstance(event, dict) or event.get("seq") == st.session_state.get(f"_{key}_seq"):
+        return
+    st.session_state[f"_{key}_seq"] = event.get("seq")
+    kind, ident = event.get("kind"), event.get("id")
+    if kind in ("area", "asset") and isinstance(ident, str) and len(ident) < 200:
+        st.session_state["selection"] = (kind, ident)
+    elif kind == "shape":
+        geometry = event.get("geometry")
+        if geometry is None:
+            st.session_state.pop("drawn_shape", None)
+        elif (isinstance(geometry, dict) and geometry.get("type") in ("Polygon", "MultiPolygon")
+              and len(json.dumps(geometry)) <= MAX_SHAPE_CHARS):
+            st.session_state["drawn_shape"] = geometry
+
+
+def show_map(base: LiveBase, data: LiveData, *, height: int = 640,
+             key: str = "main_map") -> Selection | None:
+    """Render the live map; return the area or asset clicked most recently in this session.
+
+    A shape drawn with the drawing tool is kept in ``st.session_state["drawn_shape"]``
+    (GeoJSON geometry) for the profile page.
     """
-    out = st_folium(m, height=height, use_container_width=True,
-                    returned_objects=["last_active_drawing", "all_drawings"], key="main_map")
-    out = out or {}
-    shapes = [d for d in out.get("all_drawings") or []
-              if (d.get("geometry") or {}).get("type") in ("Polygon", "MultiPolygon")]
-    if shapes and shapes[-1] != st.session_state.get("_last_shape"):
-        # A shape drawn with the draw tool: the profile page can sum the areas inside.
-        st.session_state["_last_shape"] = shapes[-1]
-        st.session_state["drawn_shape"] = shapes[-1]["geometry"]
-    clicked = out.get("last_active_drawing")
-    if clicked and clicked != st.session_state.get("_last_drawing"):
-        st.session_state["_last_drawing"] = clicked
-        props = clicked.get("properties") or {}
-        if isinstance(props.get("g"), str):
-            st.session_state["selection"] = ("area", props["g"])
-        elif isinstance(props.get("a"), str):
-            st.session_state["selection"] = ("asset", props["a"])
-    return st.session_state.get("selection")
+    value = st.session_state.get(key)
+    value = value if isinstance(value, dict) else {}
+    _handle_event(value.get("event"), key)
+    have = value.get("have") if value.get("base") == base.key else None
+    have = have if isinstance(have, dict) else {}
+    digests = {name: blob.digest if blob else "" for name, blob in data.blobs.items()}
+    blobs = {name: blob.text for name, blob in data.blobs.items()
+             if blob is not None and have.get(name) != blob.digest}
+    selection = st.session_state.get("selection")
+    _component(base=base.as_args(), height=height, digests=digests, blobs=blobs,
+               style=data.style, visible=data.visible, legend_html=data.legend_html,
+               categories=data.categories,
+               selected={"kind": selection[0], "id": selection[1]} if selection else None,
+               key=key, default=None)
+    return selection

@@ -118,11 +118,11 @@ def test_hostile_text_in_every_field_never_runs_on_any_page(app_url, app_data_di
         expect(page.get_by_role("combobox", name="Dataset")).to_have_value(f"{IMG} County",
                                                                            timeout=60_000)
         if name in ("", "branches", "gaps"):
-            frame = page.frame_locator("iframe[title='streamlit_folium.st_folium']")
+            frame = page.frame_locator("iframe[title='ui.map_widget.nam_map']")
             expect(frame.locator(".leaflet-control-layers")).to_be_attached(timeout=60_000)
-            labels = frame.locator(".leaflet-control-layers-overlays").inner_text()
-            if name == "":  # the areas layer is named after the statistic shown, as text
-                assert f"Areas: {IMG} foreign-born" in labels
+            if name == "":  # the legend names the statistic shown, as text
+                expect(frame.locator(".nam-legend")).to_contain_text(f"{IMG} foreign-born",
+                                                                     timeout=60_000)
             expect(frame.locator(".nam-legend")).to_contain_text(SCRIPT)
         page.wait_for_load_state("networkidle")
         assert page.evaluate(WATCH_JS) == [], f"page /{name}"

@@ -28,18 +28,21 @@ COUNT_JS = """() => {
 }"""
 
 
+MAP_TITLE = "ui.map_widget.nam_map"
+
+
 def _map_frame(page):
-    page.wait_for_selector("iframe[title='streamlit_folium.st_folium']", timeout=60_000)
-    return page.frame_locator("iframe[title='streamlit_folium.st_folium']")
+    page.wait_for_selector(f"iframe[title='{MAP_TITLE}']", timeout=60_000)
+    return page.frame_locator(f"iframe[title='{MAP_TITLE}']")
 
 
 def _counts(page, *, until=None, timeout=30.0):
-    """Poll the map's layers until ``until(counts)`` holds (the map re-mounts on reruns)."""
+    """Poll the map's layers until ``until(counts)`` holds (data arrives after the map)."""
     deadline = time.monotonic() + timeout
     last = None
     while time.monotonic() < deadline:
         for frame in page.frames:
-            if "st_folium" not in frame.url and "streamlit_folium" not in frame.url:
+            if "nam_map" not in frame.url:
                 continue
             try:
                 last = frame.evaluate(COUNT_JS)
@@ -70,7 +73,7 @@ def test_every_area_and_asset_drawn_filter_changes_map_and_clicks_open_panels(ap
     # Click an area away from any asset: its profile appears beside the map.
     target = None
     for f in page.frames:
-        if "st_folium" in f.url or "streamlit_folium" in f.url:
+        if "nam_map" in f.url:
             target = f
     point = target.evaluate("""() => {
       const m = window.map, pts = [], areas = [];
@@ -103,6 +106,50 @@ def test_every_area_and_asset_drawn_filter_changes_map_and_clicks_open_panels(ap
     expect(page.get_by_text("Communities served:")).to_be_visible(timeout=30_000)
     page.screenshot(path=str(_shot("map-filtered-clicked")))
     assert all("tile.openstreetmap" in u for u in page.outside_requests) or not page.outside_requests
+
+
+def _live_frame(page):
+    """The map component's frame (a Playwright Frame, to evaluate in)."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for f in page.frames:
+            if "nam_map" in f.url:
+                return f
+        time.sleep(0.2)
+    raise AssertionError("no map frame")
+
+
+def test_a_filter_change_repaints_in_place_keeping_zoom_and_the_frame(app_url, page):
+    """Issue #11: the map is not rebuilt on a filter change: the same document (a mark set
+    in it survives), the zoom and centre the person chose, only the colours change."""
+    page.goto(app_url)
+    frame = _map_frame(page)
+    expect(frame.locator(".nam-legend")).to_contain_text("Foreign-born", timeout=60_000)
+    _counts(page, until=lambda c: c == [260, 320])
+    live = _live_frame(page)
+    before = live.evaluate("""() => {
+      window.__mark = 'kept'; const m = window.map;
+      m.setView(m.getCenter(), m.getZoom() + 2, {animate: false});
+      const colours = {};
+      m.eachLayer(l => { const p = l.feature && l.feature.properties;
+        if (p && p.g) colours[p.g] = l.options.fillColor; });
+      return {zoom: m.getZoom(), center: m.getCenter(), colours: colours};
+    }""")
+    _pick_language(page, "Vietnamese")
+    expect(frame.locator(".nam-legend")).to_contain_text("Vietnamese", timeout=30_000)
+    after = live.evaluate("""() => {
+      const m = window.map, colours = {};
+      m.eachLayer(l => { const p = l.feature && l.feature.properties;
+        if (p && p.g) colours[p.g] = l.options.fillColor; });
+      return {mark: window.__mark, zoom: m.getZoom(), center: m.getCenter(), colours: colours};
+    }""")
+    assert after["mark"] == "kept"  # same document: the frame was not reloaded
+    assert after["zoom"] == before["zoom"]
+    assert abs(after["center"]["lat"] - before["center"]["lat"]) < 1e-9
+    assert abs(after["center"]["lng"] - before["center"]["lng"]) < 1e-9
+    assert len(after["colours"]) == 260
+    changed = sum(after["colours"][g] != c for g, c in before["colours"].items())
+    assert changed > 26  # repainted: well over a tenth of the areas changed class
 
 
 def _pick_language(page, name: str) -> None:

@@ -1,0 +1,394 @@
+/* The live map: a Streamlit component (protocol of streamlit-component-lib, API version 1)
+ * that keeps one Leaflet map alive across reruns.
+ *
+ * Python sends the base map once (a script built by folium: map, tiles, layer control,
+ * and the layers below, created empty by the NAM functions), each large data set
+ * (area geometry, asset points, outlines) once per content digest, and on every rerun
+ * only what changed: per-area classes, values, margins and reliability, the visible
+ * assets (a bit mask), the legend, the selection. The component answers with the
+ * digests it holds ("have") and the user's last action ("event": area or asset
+ * clicked, shape drawn), numbered so Python handles each once.
+ *
+ * Every string from data arrives already escaped by mapping.escape (names ending in
+ * _html); nothing here builds markup from unescaped data.
+ */
+(function () {
+  "use strict";
+
+  var NO_DATA = "#d9d9d9";
+  var state = {
+    baseKey: null, map: null, loading: false, loadedLinks: {},
+    have: {}, pending: null, seq: Date.now(), lastEvent: null,
+    style: null, visible: undefined, legendHtml: null, selected: null, height: null,
+    areas: null, areaByGeoid: {}, assets: null, markers: [], markerById: {},
+    outlines: null, legendBody: null, categories: [], missingReports: 0,
+  };
+  window.NAM_STATE = state;
+
+  function send(type, extra) {
+    var msg = {isStreamlitMessage: true, type: type};
+    for (var k in extra) { msg[k] = extra[k]; }
+    window.parent.postMessage(msg, "*");
+  }
+
+  function report(event) {
+    if (event) {
+      state.seq += 1;
+      event.seq = state.seq;
+      state.lastEvent = event;
+    }
+    var have = {};
+    for (var k in state.have) { have[k] = state.have[k]; }
+    send("streamlit:setComponentValue",
+         {value: {have: have, base: state.baseKey, event: state.lastEvent}, dataType: "json"});
+  }
+
+  function showError(text) {
+    var box = document.getElementById("nam_error");
+    box.textContent = text;
+    box.style.display = "block";
+  }
+
+  function loadCss(href) {
+    if (state.loadedLinks[href]) { return; }
+    var link = document.createElement("link");
+    link.rel = "stylesheet";
+    link.href = href;
+    document.head.appendChild(link);
+    state.loadedLinks[href] = true;
+  }
+
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      if (state.loadedLinks[src]) { resolve(); return; }
+      var s = document.createElement("script");
+      s.src = src;
+      s.async = false;
+      s.onload = function () { state.loadedLinks[src] = true; resolve(); };
+      s.onerror = function () { reject(new Error("The map library could not be loaded from " + src +
+                                                 ". Check the network, or install the local copy (scripts/setup.sh).")); };
+      document.head.appendChild(s);
+    });
+  }
+
+  /* ---- layers the folium script creates (empty); data arrives later ---- */
+
+  function decodeGeometry(polys, scale) {
+    return {type: "MultiPolygon", coordinates: polys.map(function (rings) {
+      return rings.map(function (r) {
+        var out = [], x = 0, y = 0;
+        for (var i = 0; i < r.length; i += 2) { x += r[i]; y += r[i + 1]; out.push([x / scale, y / scale]); }
+        return out;
+      });
+    })};
+  }
+
+  function areaStyle(feature) {
+    var p = feature.properties, st = state.style, i = p.i;
+    var k = st ? st.k[i] : -1, r = st ? st.r[i] : 0;
+    var s = {weight: 0.5, color: "#ffffff", opacity: 0.9, fillOpacity: 0.75,
+             fillColor: k < 0 || !st ? NO_DATA : st.colors[k], dashArray: null};
+    if (r === 2) { s.color = "#3b3b3b"; s.weight = 1.4; s.dashArray = "3 3"; s.fillOpacity = 0.3; }
+    if (state.selected && state.selected.kind === "area" && state.selected.id === p.g) {
+      s.color = "#d7301f"; s.weight = 3; s.dashArray = null; s.opacity = 1;
+    }
+    return s;
+  }
+
+  function areaTooltip(layer) {
+    var p = layer.feature.properties, st = state.style;
+    if (!st) { return "<b>" + p.n + "</b>"; }
+    var i = p.i;
+    return "<b>" + p.n + "</b><br>" + st.label_html + ": <b>" + st.v[i] + "</b>" +
+      (st.m[i] ? " &plusmn; " + st.m[i] : "") + "<br><i>" + st.reliability_html[st.r[i]] + "</i>";
+  }
+
+  function select(kind, id) {
+    var before = state.selected;
+    state.selected = kind ? {kind: kind, id: id} : null;
+    if (before && before.kind === "area" && state.areaByGeoid[before.id]) {
+      state.areas.resetStyle(state.areaByGeoid[before.id]);
+    }
+    if (before && before.kind === "asset" && state.markerById[before.id] !== undefined) {
+      styleMarker(state.markers[state.markerById[before.id]], false);
+    }
+    if (kind === "area" && state.areaByGeoid[id]) {
+      var l = state.areaByGeoid[id];
+      state.areas.resetStyle(l);
+      l.bringToFront();
+    }
+    if (kind === "asset" && state.markerById[id] !== undefined) {
+      styleMarker(state.markers[state.markerById[id]], true);
+    }
+  }
+
+  function styleMarker(m, selected) {
+    m.setStyle(selected ? {radius: 8, color: "#d7301f", weight: 3}
+                        : {radius: 5, color: "#1b1b1b", weight: 1});
+    if (selected) { m.bringToFront(); }
+  }
+
+  var NAM = {
+    areaLayer: function () {
+      state.areas = L.geoJson(null, {
+        style: areaStyle,
+        onEachFeature: function (f, l) {
+          state.areaByGeoid[f.properties.g] = l;
+          l.bindTooltip(areaTooltip, {sticky: true, className: "nam-tip"});
+          l.on("click", function () {
+            select("area", f.properties.g);
+            report({kind: "area", id: f.properties.g});
+          });
+        },
+      });
+      return state.areas;
+    },
+    assetLayer: function () {
+      state.assets = L.featureGroup();
+      return state.assets;
+    },
+    outlineLayer: function () {
+      state.outlines = L.geoJson(null, {
+        style: function () { return {color: "#d7301f", weight: 2.2, fill: false, opacity: 0.9}; },
+        onEachFeature: function (f, l) { l.bindTooltip(f.properties.label_html, {sticky: true}); },
+      });
+      return state.outlines;
+    },
+    legend: function (map) {
+      var control = L.control({position: "bottomright"});
+      control.onAdd = function () {
+        var div = L.DomUtil.create("div", "nam-legend-box");
+        var button = L.DomUtil.create("button", "nam-legend-toggle", div);
+        button.type = "button";
+        var body = L.DomUtil.create("div", "nam-legend", div);
+        var hidden = false;
+        try { hidden = window.localStorage.getItem("nam-legend-hidden") === "1"; } catch (e) { hidden = false; }
+        function apply() {
+          body.style.display = hidden ? "none" : "";
+          button.textContent = hidden ? "Show legend" : "Hide legend";
+          button.setAttribute("aria-expanded", hidden ? "false" : "true");
+        }
+        button.addEventListener("click", function () {
+          hidden = !hidden;
+          try { window.localStorage.setItem("nam-legend-hidden", hidden ? "1" : "0"); } catch (e) { /* private mode */ }
+          apply();
+        });
+        apply();
+        L.DomEvent.disableClickPropagation(div);
+        L.DomEvent.disableScrollPropagation(div);
+        state.legendBody = body;
+        if (state.legendHtml !== null) { body.innerHTML = state.legendHtml; }
+        return div;
+      };
+      control.addTo(map);
+    },
+    draw: function (map) {
+      var drawn = L.featureGroup().addTo(map);
+      new L.Control.Draw({
+        position: "topleft",
+        draw: {polyline: false, circle: false, marker: false, circlemarker: false,
+               polygon: {allowIntersection: false}, rectangle: true},
+        edit: {featureGroup: drawn, edit: false, remove: true},
+      }).addTo(map);
+      map.on(L.Draw.Event.CREATED, function (e) {
+        drawn.clearLayers();
+        drawn.addLayer(e.layer);
+        report({kind: "shape", geometry: e.layer.toGeoJSON().geometry});
+      });
+      map.on(L.Draw.Event.DELETED, function () {
+        if (drawn.getLayers().length === 0) { report({kind: "shape", geometry: null}); }
+      });
+    },
+  };
+  window.NAM = NAM;
+
+  /* ---- data sets, each sent once per digest ---- */
+
+  function ingest(name, text, args) {
+    var data = JSON.parse(text);
+    if (name === "areas") {
+      state.areas.clearLayers();
+      state.areaByGeoid = {};
+      var scale = data.scale;
+      state.areas.addData({type: "FeatureCollection", features: data.areas.map(function (d, i) {
+        return {type: "Feature", geometry: decodeGeometry(d[2], scale), properties: {g: d[0], n: d[1], i: i}};
+      })});
+    } else if (name === "assets") {
+      state.assets.clearLayers();
+      state.markers = [];
+      state.markerById = {};
+      state.visible = undefined;
+      var cats = args.categories;
+      for (var i = 0; i < data.length; i++) {
+        var p = data[i], c = cats[p[2]];
+        var m = L.circleMarker([p[0], p[1]], {radius: 5, color: "#1b1b1b", weight: 1,
+                                               fillColor: c[1], fillOpacity: 0.95});
+        m.feature = {type: "Feature", properties: {a: p[3]}, geometry: null};
+        m.bindTooltip("<b>" + p[4] + "</b><br>" + c[0] +
+                      (p[5] ? "<br><i>approximate location (sensitive site)</i>" : ""),
+                      {className: "nam-tip"});
+        (function (id) {
+          m.on("click", function () {
+            select("asset", id);
+            report({kind: "asset", id: id});
+          });
+        })(p[3]);
+        state.markerById[p[3]] = i;
+        state.markers.push(m);
+      }
+    } else if (name === "outlines" && state.outlines) {
+      state.outlines.clearLayers();
+      state.outlines.addData(data);
+    }
+  }
+
+  function clearData(name) {
+    if (name === "areas" && state.areas) { state.areas.clearLayers(); state.areaByGeoid = {}; }
+    if (name === "assets" && state.assets) {
+      state.assets.clearLayers(); state.markers = []; state.markerById = {}; state.visible = undefined;
+    }
+    if (name === "outlines" && state.outlines) { state.outlines.clearLayers(); }
+    delete state.have[name];
+  }
+
+  function applyVisible(mask) {
+    if (mask === state.visible) { return; }
+    state.visible = mask;
+    var bytes = null;
+    if (mask) {
+      var raw = atob(mask);
+      bytes = new Uint8Array(raw.length);
+      for (var j = 0; j < raw.length; j++) { bytes[j] = raw.charCodeAt(j); }
+    }
+    var group = state.assets, add = [];
+    for (var i = 0; i < state.markers.length; i++) {
+      var on = bytes === null || ((bytes[i >> 3] >> (i & 7)) & 1) === 1;
+      var m = state.markers[i], shown = group.hasLayer(m);
+      if (on && !shown) { add.push(m); } else if (!on && shown) { group.removeLayer(m); }
+    }
+    for (var a = 0; a < add.length; a++) { group.addLayer(add[a]); }
+  }
+
+  /* ---- the base map, built by folium ---- */
+
+  function buildBase(base) {
+    if (state.map) { state.map.remove(); state.map = null; }
+    state.have = {};
+    state.areas = state.assets = state.outlines = state.legendBody = null;
+    state.markers = []; state.markerById = {}; state.areaByGeoid = {};
+    state.visible = undefined;
+    var host = document.getElementById("map_host");
+    host.innerHTML = base.html;  // folium's map div: markup from Python, no data in it
+    var script = document.createElement("script");
+    script.textContent = base.script + "\nwindow.map = " + base.map_name + ";";
+    document.body.appendChild(script);
+    if (!window.map) { throw new Error("The map could not be created."); }
+    state.map = window.map;
+    state.baseKey = base.key;
+    wireWheel(state.map);
+  }
+
+  function wireWheel(map) {
+    // The wheel scrolls the page until the person clicks into the map (or holds Ctrl).
+    map.scrollWheelZoom.disable();
+    map.on("click focus", function () { map.scrollWheelZoom.enable(); });
+    map.on("mouseout", function () { map.scrollWheelZoom.disable(); });
+    map.getContainer().addEventListener("wheel", function (e) {
+      if (e.ctrlKey && !map.scrollWheelZoom.enabled()) {
+        e.preventDefault();
+        map.setZoom(map.getZoom() + (e.deltaY < 0 ? 1 : -1));
+      }
+    }, {passive: false});
+  }
+
+  function setHeight(height) {
+    if (height === state.height) { return; }
+    state.height = height;
+    document.getElementById("map_host").style.height = height + "px";
+    var div = document.querySelector("#map_host .folium-map");
+    if (div) { div.style.height = height + "px"; }
+    if (state.map) { state.map.invalidateSize(); }
+    send("streamlit:setFrameHeight", {height: height});
+  }
+
+  function apply(args) {
+    setHeight(args.height);
+    var base = args.base;
+    if (state.baseKey !== base.key) { buildBase(base); setHeight(args.height); }
+    state.categories = args.categories;
+    var changed = false, missing = false;
+    var digests = args.digests, blobs = args.blobs || {};
+    for (var name in digests) {
+      var digest = digests[name];
+      if (!digest) {
+        if (state.have[name]) { clearData(name); changed = true; }
+        continue;
+      }
+      if (state.have[name] === digest) { continue; }
+      if (typeof blobs[name] === "string") {
+        ingest(name, blobs[name], args);
+        state.have[name] = digest;
+        changed = true;
+      } else {
+        missing = true;
+      }
+    }
+    state.style = args.style;
+    if (state.areas) { state.areas.setStyle(areaStyle); }
+    if (state.assets) { applyVisible(args.visible); }
+    if (args.legend_html !== state.legendHtml) {
+      state.legendHtml = args.legend_html;
+      if (state.legendBody) { state.legendBody.innerHTML = args.legend_html; }
+    }
+    var sel = args.selected;
+    var same = (sel === null && state.selected === null) ||
+      (sel && state.selected && sel.kind === state.selected.kind && sel.id === state.selected.id);
+    if (!same) { select(sel ? sel.kind : null, sel ? sel.id : null); }
+    else if (sel && sel.kind === "asset" && state.markerById[sel.id] !== undefined) {
+      styleMarker(state.markers[state.markerById[sel.id]], true);
+    }
+    if (missing) {
+      state.missingReports += 1;
+      if (state.missingReports > 3) {
+        showError("The map data did not arrive. Reload the page.");
+        return;
+      }
+    } else {
+      state.missingReports = 0;
+    }
+    if (changed || missing) { report(null); }
+    document.body.setAttribute("data-nam-ready", "1");
+  }
+
+  function onRender(args) {
+    state.pending = args;
+    if (state.loading) { return; }
+    var links = args.base.js_links.filter(function (src) { return !state.loadedLinks[src]; });
+    args.base.css_links.forEach(loadCss);
+    if (links.length === 0) {
+      var next = state.pending;
+      state.pending = null;
+      try { apply(next); } catch (e) { showError(String(e.message || e)); throw e; }
+      return;
+    }
+    state.loading = true;
+    links.reduce(function (p, src) { return p.then(function () { return loadScript(src); }); },
+                 Promise.resolve())
+      .then(function () {
+        state.loading = false;
+        var latest = state.pending;
+        state.pending = null;
+        if (latest) { onRender(latest); }
+      }, function (err) {
+        state.loading = false;
+        showError(err.message);
+      });
+  }
+
+  window.addEventListener("message", function (event) {
+    var data = event.data;
+    if (!data || data.type !== "streamlit:render") { return; }
+    onRender(data.args || {});
+  });
+  send("streamlit:componentReady", {apiVersion: 1});
+})();
