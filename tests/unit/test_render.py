@@ -1,5 +1,6 @@
 """Map building: geometry encoding, classes, coverage-preserving simplification, escaping."""
 
+import base64
 import html
 import json
 import re
@@ -16,11 +17,15 @@ from mapping.assets import normalize_assets
 from mapping.filters import Filters, compute_measure
 from mapping.render import (
     area_features_json,
+    area_geometry_blob,
     build_map,
     classify,
     encode_geometry,
     legend_html,
+    live_base_map,
+    live_map_data,
     prepare_areas,
+    prepare_asset_points,
 )
 
 HOSTILE = ["<img src=x onerror=alert(1)>", "${alert(1)}", "`);alert(1);(`", "</script><b>x",
@@ -160,3 +165,86 @@ def test_area_properties_carry_value_moe_and_reliability(demo):
     assert props["v"] == f"{row['value']:,.0f}" and props["m"] == f"{row['value_moe']:,.0f}"
     assert props["r"] == row["reliability"]
     assert re.fullmatch(r"Tract \d+", props["n"])  # common ", Demo County" suffix dropped
+
+
+# --- the live map -----------------------------------------------------------------------
+
+def _points_frame(n: int) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"asset_id": [f"a{i}" for i in range(n)],
+                             "name": [f"Asset {i}" for i in range(n)],
+                             "category": ["legal"] * n, "visibility": ["public"] * n},
+                            geometry=gpd.points_from_xy([-87.6 + i * 1e-3 for i in range(n)],
+                                                        [41.8] * n), crs="EPSG:4326")
+
+
+def test_visible_mask_is_one_bit_per_point_least_significant_first(demo):
+    pts = prepare_asset_points(_points_frame(10), demo.area_set.areas)
+    frame = _points_frame(10)
+    # Points 0, 3 and 9: byte 0 = 0b00001001 = 9, byte 1 = 0b00000010 = 2.
+    assert pts.visible_mask(frame.iloc[[0, 3, 9]]) == base64.b64encode(bytes([9, 2])).decode()
+    assert pts.visible_mask(frame) is None  # everything shown: no mask at all
+    assert pts.visible_mask(frame.iloc[[]]) == base64.b64encode(bytes([0, 0])).decode()
+    stranger = _points_frame(12).iloc[[11]]
+    with pytest.raises(ValueError, match="subset"):
+        pts.visible_mask(stranger)
+
+
+def test_asset_points_blob_holds_escaped_names_and_round_coordinates(demo):
+    frame = _points_frame(3)
+    frame.loc[1, "name"] = HOSTILE[0]
+    rows = json.loads(prepare_asset_points(frame, demo.area_set.areas).blob.text)
+    assert [r[3] for r in rows] == ["a0", "a1", "a2"]
+    assert rows[1][4] == html.escape(HOSTILE[0])
+    assert rows[2][:2] == [41.8, round(-87.6 + 2e-3, 5)]
+
+
+def test_geometry_blob_decodes_to_the_source_areas_in_order(demo):
+    area_set = demo.area_set
+    prepared = prepare_areas(area_set, tolerance=0.0)
+    blob = area_geometry_blob(prepared)
+    data = json.loads(blob.text)
+    assert data["scale"] == 100_000
+    assert [a[0] for a in data["areas"]] == list(area_set.areas.index)
+    for geoid, name, polys in data["areas"][:20]:
+        source = area_set.areas.geometry.loc[geoid]
+        back = decode(json.dumps(polys))
+        assert back.symmetric_difference(source).area < source.length * 2e-5
+        assert html.unescape(name) == area_set.areas.loc[geoid, "name"].split(",")[0]
+    assert blob.digest == area_geometry_blob(prepared).digest  # same content, same digest
+
+
+def test_live_base_is_stable_and_names_layers_as_text(demo):
+    prepared = prepare_areas(demo.area_set)
+    kwargs = {"leaflet_js": "l.js", "leaflet_css": "l.css", "tiles": "none"}
+    a = live_base_map(prepared, **kwargs, outline_name=HOSTILE[0])
+    b = live_base_map(prepared, **kwargs, outline_name=HOSTILE[0])
+    assert a.key == b.key and a.script == b.script  # built twice, sent once
+    overlays = [json.loads(f'"{k}"') for k in re.findall(r'"((?:[^"\\]|\\.)*)" : script_layer_',
+                                                         a.script)]
+    assert overlays == ["Areas", html.escape(HOSTILE[0]), "Community assets"]
+    assert HOSTILE[0] not in a.script
+    assert "NAM.draw(" not in a.script and a.js_links == ("l.js",)
+    drawn = live_base_map(prepared, **kwargs, draw=("d.js", "d.css"))
+    assert "NAM.draw(" in drawn.script and drawn.js_links == ("l.js", "d.js")
+    assert drawn.key != a.key
+
+
+def test_live_data_classes_follow_the_values(demo):
+    area_set = demo.area_set
+    prepared = prepare_areas(area_set)
+    measure = compute_measure(area_set, Filters(languages=("vietnamese",)))
+    frame = _points_frame(4)
+    points = prepare_asset_points(frame, area_set.areas)
+    data = live_map_data(prepared, area_set, measure, area_geometry_blob(prepared), points,
+                         frame.iloc[[1]])
+    # The area with the most limited-English Vietnamese speakers is in the top class, the
+    # fewest in the first (figures read from the source table).
+    ind = area_set.indicators
+    counts = (ind[ind["variable"] == "lep_vietnamese"].set_index("geoid")["estimate"]
+              .reindex(list(prepared.geoids)).to_numpy(dtype=float))
+    k = data.style["k"]
+    assert k[int(np.nanargmax(counts))] == len(data.style["colors"]) - 1
+    assert k[int(np.nanargmin(counts))] == 0
+    assert len(k) == len(data.style["v"]) == len(prepared.geoids)
+    assert data.visible == base64.b64encode(bytes([2])).decode()
+    assert "Legal aid (1)" in html.unescape(re.sub("<[^>]+>", " ", data.legend_html))
