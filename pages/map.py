@@ -21,12 +21,15 @@ assets = filter_assets(data.assets, filters, area_set.catalog)
 st.title(md(area_set.label))
 st.caption(f"{md(measure.label)} ({md(measure.unit) or 'as published'}) · {len(prepared.geoids):,} areas "
            f"· {len(assets):,} of {len(data.assets):,} assets shown")
+# Notes that come and go live in one container that is always there: the map after it
+# keeps its place in the page, so Streamlit keeps its frame (and zoom) across reruns.
+notes = st.container()
 if measure.note:
-    st.info(md(measure.note))
+    notes.info(md(measure.note))
 if (filters.languages or filters.origins or filters.regions) and len(data.assets) and \
         not len(assets):
-    st.info("No asset in this dataset records serving the chosen languages or communities. "
-            "Add languages and communities to asset records to see who serves whom.")
+    notes.info("No asset in this dataset records serving the chosen languages or communities. "
+               "Add languages and communities to asset records to see who serves whom.")
 
 col_map, col_side = st.columns([3, 1.25])
 with col_map:

@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
     # The gap benchmark exits 1 when its answers differ from the naive loop's.
     ("gap_analysis.py", ("ours (median", "naive Python loops", "same ranking: True")),
     ("asset_database.py", ("per rerun", "per revision", "database part")),
+    ("map_browser.py", ("ours (live map)", "rebuild (before #11)", "fewer raw bytes")),
 ])
 def test_benchmark_runs(shared, script, expected):
     out = subprocess.run([sys.executable, str(ROOT / "bench" / script), "--smoke"],

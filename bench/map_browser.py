@@ -1,0 +1,231 @@
+"""The map in a real browser: bytes over the websocket and time to repaint, ours beside the
+rebuild-everything map (the code path before issue #11), in one run.
+
+Run:  .venv/bin/python bench/map_browser.py                    (Cook County and the demo)
+      .venv/bin/python bench/map_browser.py --smoke            (demo only, 2 changes; CI)
+      .venv/bin/python bench/map_browser.py --datasets cook_county --changes 50
+
+Both apps are started the same way (``streamlit run``, this project's config, Debian's
+Chromium). For each, it opens the map page and waits for every area and asset, then
+changes the language filter back and forth ``--changes`` times (a person picking from
+the sidebar), then clicks an area. Printed per approach:
+
+- bytes the server sent over the websocket: raw (as the browser's DevTools report the
+  frames, decompressed) and deflated per message (an upper bound of the wire size with
+  ``enableWebsocketCompression``: the real stream also reuses context between messages);
+- time from choosing the language to the repainted map (the legend naming it), median;
+- the server's resident memory after the first load and after the changes.
+
+The rebuild approach is ``bench/rebuild_map_app.py``: the same sidebar, measure and assets,
+drawn by ``build_map`` (everything inline) through streamlit-folium.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+LANGUAGES = {"demo": "Vietnamese", "cook_county": "Spanish"}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _start(script: Path, cwd: Path, port: int, log: Path) -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
+           "--server.port", str(port), "--server.address", "127.0.0.1"]
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return proc
+        except OSError:
+            time.sleep(0.3)
+    proc.kill()
+    raise RuntimeError(f"{script} did not start; see {log}")
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class Meter:
+    """Counts the websocket bytes the page receives (raw and deflated per message)."""
+
+    def __init__(self, page) -> None:
+        self.raw = 0
+        self.deflated = 0
+        cdp = page.context.new_cdp_session(page)
+        cdp.send("Network.enable")
+        cdp.on("Network.webSocketFrameReceived", self._on_frame)
+
+    def _on_frame(self, event) -> None:
+        response = event["response"]
+        data = response["payloadData"]
+        payload = base64.b64decode(data) if response.get("opcode") == 2 else data.encode()
+        self.raw += len(payload)
+        comp = zlib.compressobj(6, zlib.DEFLATED, -15)
+        self.deflated += len(comp.compress(payload) + comp.flush(zlib.Z_SYNC_FLUSH))
+
+    def take(self) -> tuple[int, int]:
+        out = (self.raw, self.deflated)
+        self.raw = self.deflated = 0
+        return out
+
+
+def _map_frame(page, title: str):
+    page.wait_for_selector(f"iframe[title='{title}']", timeout=120_000)
+    return page.frame_locator(f"iframe[title='{title}']")
+
+
+def _wait_legend(page, title: str, text: str, timeout: float = 120.0) -> None:
+    """Wait until a map frame's legend shows ``text`` (the rebuild approach briefly has two
+    frames, the old and the new)."""
+    frames = page.locator(f"iframe[title='{title}']")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            for i in range(frames.count()):
+                if frames.nth(i).content_frame.locator(".nam-legend", has_text=text).count():
+                    return
+        except Exception:  # a frame going away mid-query
+            pass
+        time.sleep(0.02)
+    page.screenshot(path=f"/tmp/nam-bench-timeout-{title}.png")
+    raise TimeoutError(f"the map never showed {text!r} (screenshot in /tmp)")
+
+
+def _pick(page, name: str) -> None:
+    page.get_by_role("combobox", name="Language (limited English)").click()
+    page.get_by_role("option", name=name, exact=True).click()
+    page.keyboard.press("Escape")
+
+
+def _unpick(page, name: str) -> None:
+    page.get_by_role("combobox", name="Language (limited English)").click()
+    page.keyboard.press("Backspace")  # removes the last chosen language (``name``)
+    page.keyboard.press("Escape")
+
+
+def measure(approach: str, url: str, title: str, dataset: str, changes: int, pid: int,
+            browser) -> dict[str, object]:
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    meter = Meter(page)
+    started = time.monotonic()
+    page.goto(f"{url}/?ds={dataset}")
+    frame = _map_frame(page, title)
+    frame.locator(".nam-legend").first.wait_for(timeout=180_000)
+    page.wait_for_load_state("networkidle")
+    first_s = time.monotonic() - started
+    time.sleep(1.0)  # let the first load's last messages arrive before counting changes
+    first = meter.take()
+    rss_first = _rss_mb(pid)
+    language = LANGUAGES.get(dataset, "Spanish")
+    times, sent = [], []
+    for i in range(changes):
+        t0 = time.monotonic()
+        if i % 2 == 0:  # pick the language: the map shows its limited-English speakers
+            _pick(page, language)
+            expected = f"Speak {language}"
+        else:  # and remove it again: back to the foreign-born
+            _unpick(page, language)
+            expected = "Foreign-born"
+        _wait_legend(page, title, expected)
+        times.append(time.monotonic() - t0)
+        page.wait_for_load_state("networkidle")
+        sent.append(meter.take())
+    rss_after = _rss_mb(pid)
+    page.close()
+    per_change = sent or [(0, 0)]
+    return {"approach": approach, "first_s": first_s, "first": first,
+            # The first change shows a view never sent before; later ones repeat views, which
+            # Streamlit's message cache may answer with a reference (both approaches).
+            "change_raw": per_change[0][0], "change_deflated": per_change[0][1],
+            "repeat_raw": statistics.median(s[0] for s in per_change[1:] or per_change),
+            "repaint_s": statistics.median(times) if times else float("nan"),
+            "rss_first": rss_first, "rss_after": rss_after, "changes": changes}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="demo only, 2 filter changes")
+    parser.add_argument("--datasets", nargs="*", default=["demo", "cook_county"])
+    parser.add_argument("--changes", type=int, default=10)
+    args = parser.parse_args()
+    datasets = ["demo"] if args.smoke else args.datasets
+    changes = 2 if args.smoke else args.changes
+
+    work = Path(tempfile.mkdtemp(prefix="nam-bench-"))
+    # The baseline runs from a folder of its own that serves the same static/ and config.
+    (work / "rebuild").mkdir()
+    shutil.copytree(ROOT / ".streamlit", work / "rebuild" / ".streamlit")
+    (work / "rebuild" / "static").symlink_to(ROOT / "static")
+    shutil.copy(ROOT / "bench" / "rebuild_map_app.py", work / "rebuild" / "app.py")
+    apps = {
+        "ours (live map)": (ROOT / "app.py", ROOT, "ui.map_widget.nam_map"),
+        "rebuild (before #11)": (work / "rebuild" / "app.py", work / "rebuild",
+                                 "streamlit_folium.st_folium"),
+    }
+    rows = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            for dataset in datasets:
+                for approach, (script, cwd, title) in apps.items():
+                    port = _free_port()
+                    proc = _start(script, cwd, port, work / f"{dataset}-{port}.log")
+                    try:
+                        row = measure(approach, f"http://127.0.0.1:{port}", title, dataset,
+                                      changes, proc.pid, browser)
+                    finally:
+                        proc.terminate()
+                        proc.wait(timeout=30)
+                    rows.append({"dataset": dataset, **row})
+            browser.close()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    print(f"{'dataset':<12} {'approach':<22} {'first load KB raw/defl':>23} "
+          f"{'new view KB raw/defl':>22} {'repeat KB':>9} {'repaint s':>9} "
+          f"{'RSS MB first->after':>20}")
+    for r in rows:
+        print(f"{r['dataset']:<12} {r['approach']:<22} "
+              f"{r['first'][0] / 1e3:>11.1f}/{r['first'][1] / 1e3:<11.1f} "
+              f"{r['change_raw'] / 1e3:>11.1f}/{r['change_deflated'] / 1e3:<10.1f} "
+              f"{r['repeat_raw'] / 1e3:>9.1f} "
+              f"{r['repaint_s']:>9.2f} {r['rss_first']:>9.0f}->{r['rss_after']:<9.0f}")
+    for dataset in datasets:
+        ours = next(r for r in rows if r["dataset"] == dataset and r["approach"].startswith("ours"))
+        base = next(r for r in rows if r["dataset"] == dataset and r["approach"].startswith("reb"))
+        print(f"{dataset}: a filter change to a new view sends "
+              f"{base['change_raw'] / max(ours['change_raw'], 1):.1f}x fewer raw bytes "
+              f"({base['change_deflated'] / max(ours['change_deflated'], 1):.1f}x deflated), "
+              f"repaint {base['repaint_s'] / ours['repaint_s']:.1f}x faster "
+              f"({changes} changes, medians)")
+
+
+if __name__ == "__main__":
+    main()
