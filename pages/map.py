@@ -8,6 +8,8 @@ from mapping.filters import compute_measure, filter_assets
 from mapping.profile import area_profile, asset_details
 from ui import context, views
 from ui import messages as msg
+from ui.access import is_staff
+from ui.asset_forms import map_panel_actions
 from ui.filters import sidebar
 from ui.map_widget import show_map
 
@@ -44,6 +46,8 @@ with col_side:
             views.area_panel(area_profile(area_set, data.assets, selection[1]))
         elif selection and selection[0] == "asset":
             views.asset_panel(asset_details(data.assets, selection[1]))
+            if is_staff():
+                map_panel_actions(context.store(), selection[1])
         else:
             st.info("Click an area for its profile, or an asset for its details.")
     except MappingError as exc:  # e.g. a selection from another dataset

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import tempfile
 import zipfile
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -105,12 +107,13 @@ def add_form(store: Store, user: str, *, centre: tuple[float, float] = (0.0, 0.0
             st.rerun()
 
 
-def edit_form(store: Store, asset_id: str, user: str) -> None:
+def edit_form(store: Store, asset_id: str, user: str, *, flash_key: str | None = None) -> None:
     """Edit one asset against the version read when it was opened; handle conflicts.
 
     Only the fields the person changed are saved, on top of whatever is saved by then;
     if someone else saved in between, those changes are kept aside as a draft, shown
-    beside the saved values, and put back in the form to save again.
+    beside the saved values, and put back in the form to save again. With ``flash_key``
+    the outcome is kept there and the page reruns (so a map beside it shows the change).
     """
     opened = st.session_state.setdefault(f"opened_{asset_id}", store.get_asset(asset_id))
     draft: dict[str, Any] = st.session_state.get(f"draft_{asset_id}", {})
@@ -153,7 +156,66 @@ def edit_form(store: Store, asset_id: str, user: str) -> None:
     st.session_state.pop(f"draft_{asset_id}", None)
     st.session_state.pop(f"opened_{asset_id}", None)
     _forget_form(f"edit_{asset_id}_")
-    msg.success("Saved." if changes or verified else "Nothing to save: no field changed.")
+    outcome = "Saved." if changes or verified else "Nothing to save: no field changed."
+    if flash_key is not None:
+        st.session_state[flash_key] = outcome
+        st.rerun()
+    msg.success(outcome)
+
+
+def map_panel_actions(store: Store, asset_id: str) -> None:
+    """What staff do with an asset clicked on the map, without leaving the map: mark it
+    verified, log a contact there, add a next step to the action plan, edit any field.
+
+    Each action is a form: one click saves once, and what was typed stays in the form
+    when the database refuses it (with the reason).
+    """
+    if (flash := st.session_state.pop("panel_flash", None)) is not None:
+        msg.success(flash)
+    try:
+        record = store.get_asset(asset_id)
+    except MappingError:
+        st.caption("Not in the asset database (it may have been deleted).")
+        return
+    user = user_name()
+    st.caption(f"Last verified: {record.get('last_verified') or 'never'} · "
+               f"version {record['version']}")
+    with st.expander("Log a contact here"), st.form(f"panel_log_{asset_id}"):
+        how = st.selectbox("How", ENTRY_TECHNIQUES, index=1, key=f"panel_log_{asset_id}_how")
+        summary = st.text_area("What happened", key=f"panel_log_{asset_id}_summary")
+        follow_up = st.text_input("Follow-up", key=f"panel_log_{asset_id}_follow")
+        if st.form_submit_button("Log contact"):
+            _panel_save(lambda: store.log_outreach(
+                date=date.today(), technique=how, staff=user, summary=summary,
+                asset_id=asset_id, follow_up=follow_up),
+                user, f"panel_log_{asset_id}_", "Contact logged.", "Not logged")
+    with st.expander("Add a next step"), st.form(f"panel_step_{asset_id}"):
+        step = st.text_input("Next step", key=f"panel_step_{asset_id}_text")
+        owner = st.text_input("Who", value=user, key=f"panel_step_{asset_id}_owner")
+        due = st.date_input("When", value=None, key=f"panel_step_{asset_id}_due")
+        if st.form_submit_button("Add to the action plan"):
+            _panel_save(lambda: store.add_action(step=step, owner=owner, due=due,
+                                                 asset_id=asset_id, user=user),
+                        user, f"panel_step_{asset_id}_", "Added to the action plan.",
+                        "Not added")
+    # A toggle, not an expander: the form holds an expander of its own (move on the map).
+    if st.toggle("Edit or verify this asset", key=f"panel_edit_{asset_id}"):
+        edit_form(store, asset_id, user, flash_key="panel_flash")
+
+
+def _panel_save(action: Callable[[], object], user: str, form_prefix: str, done: str,
+                refused: str) -> None:
+    if not user:
+        msg.error("Type your name above first: every change records who made it.")
+        return
+    try:
+        action()
+    except MappingError as exc:  # what was typed stays in the form
+        msg.error(f"{refused}: {exc}")
+        return
+    _forget_form(form_prefix)
+    st.session_state["panel_flash"] = done
+    st.rerun()
 
 
 def _forget_form(prefix: str) -> None:

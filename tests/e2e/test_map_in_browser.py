@@ -152,6 +152,38 @@ def test_a_filter_change_repaints_in_place_keeping_zoom_and_the_frame(app_url, p
     assert changed > 26  # repainted: well over a tenth of the areas changed class
 
 
+def test_staff_edit_an_asset_from_the_map_panel_and_the_map_shows_it(app_url, page):
+    """Issue #9: the assets on the map are the database's: edited from the panel beside
+    the map, the change is saved (with who made it) and the map redraws the point."""
+    page.goto(app_url)
+    _map_frame(page).locator(".nam-legend").wait_for(timeout=60_000)
+    _counts(page, until=lambda c: c[1] > 0)
+    live = _live_frame(page)
+    # An asset with no other point near it, so the click lands on that one.
+    spot = live.evaluate("""() => { const m = window.map, s = m.getSize(), pts = [];
+      m.eachLayer(l => { const p = l.feature && l.feature.properties;
+        if (p && p.a) { const c = m.latLngToContainerPoint(l.getLatLng());
+          pts.push({x: c.x, y: c.y, id: p.a}); } });
+      return pts.find(a => a.x > 20 && a.y > 20 && a.x < s.x - 300 && a.y < s.y - 20 &&
+        pts.every(b => b === a || Math.hypot(a.x - b.x, a.y - b.y) > 16)) || null; }""")
+    assert spot is not None
+    _map_frame(page).locator(".leaflet-container").click(position={"x": spot["x"],
+                                                                   "y": spot["y"]})
+    page.get_by_label("Your name and branch (saved with your changes)").fill("Ana, North")
+    page.get_by_text("Edit or verify this asset").click()
+    name = page.get_by_label("Name", exact=True)
+    expect(name).to_be_visible(timeout=30_000)
+    name.fill("Renamed beside the map")
+    page.get_by_role("button", name="Save changes").click()
+    expect(page.get_by_text("Saved.")).to_be_visible(timeout=30_000)
+    expect(page.get_by_role("heading", name="Renamed beside the map")).to_be_visible()
+    # The point on the map now carries the new name (its tooltip).
+    live.wait_for_function("""id => { const st = window.NAM_STATE, i = st.markerById[id];
+        return i !== undefined &&
+          st.markers[i].getTooltip().getContent().includes('Renamed beside the map'); }""",
+                           arg=spot["id"], timeout=30_000)
+
+
 def _pick_language(page, name: str) -> None:
     """Choose a language in the sidebar and wait until the script has rerun with it."""
     caption = page.get_by_text(f"Speak {name} at home", exact=False).first
