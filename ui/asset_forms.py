@@ -107,13 +107,15 @@ def add_form(store: Store, user: str, *, centre: tuple[float, float] = (0.0, 0.0
             st.rerun()
 
 
-def edit_form(store: Store, asset_id: str, user: str, *, flash_key: str | None = None) -> None:
+def edit_form(store: Store, asset_id: str, user: str, *, flash_key: str | None = None,
+              flash_tag: str | None = None) -> None:
     """Edit one asset against the version read when it was opened; handle conflicts.
 
     Only the fields the person changed are saved, on top of whatever is saved by then;
     if someone else saved in between, those changes are kept aside as a draft, shown
     beside the saved values, and put back in the form to save again. With ``flash_key``
-    the outcome is kept there and the page reruns (so a map beside it shows the change).
+    the outcome is kept there (as ``(flash_tag, outcome)`` when a tag is given) and the
+    page reruns (so a map beside it shows the change).
     """
     opened = st.session_state.setdefault(f"opened_{asset_id}", store.get_asset(asset_id))
     draft: dict[str, Any] = st.session_state.get(f"draft_{asset_id}", {})
@@ -158,7 +160,7 @@ def edit_form(store: Store, asset_id: str, user: str, *, flash_key: str | None =
     _forget_form(f"edit_{asset_id}_")
     outcome = "Saved." if changes or verified else "Nothing to save: no field changed."
     if flash_key is not None:
-        st.session_state[flash_key] = outcome
+        st.session_state[flash_key] = outcome if flash_tag is None else (flash_tag, outcome)
         st.rerun()
     msg.success(outcome)
 
@@ -170,8 +172,13 @@ def map_panel_actions(store: Store, asset_id: str) -> None:
     Each action is a form: one click saves once, and what was typed stays in the form
     when the database refuses it (with the reason).
     """
-    if (flash := st.session_state.pop("panel_flash", None)) is not None:
-        msg.success(flash)
+    # The outcome of the last action stays while this asset is open: the reruns that
+    # follow a save (the map taking the new data) must not wipe the confirmation.
+    flash = st.session_state.get("panel_flash")
+    if isinstance(flash, tuple) and flash[0] == asset_id:
+        msg.success(flash[1])
+    elif flash is not None:
+        st.session_state.pop("panel_flash", None)
     try:
         record = store.get_asset(asset_id)
     except MappingError:
@@ -188,23 +195,23 @@ def map_panel_actions(store: Store, asset_id: str) -> None:
             _panel_save(lambda: store.log_outreach(
                 date=date.today(), technique=how, staff=user, summary=summary,
                 asset_id=asset_id, follow_up=follow_up),
-                user, f"panel_log_{asset_id}_", "Contact logged.", "Not logged")
+                user, f"panel_log_{asset_id}_", "Contact logged.", "Not logged", asset_id)
     with st.expander("Add a next step"), st.form(f"panel_step_{asset_id}"):
         step = st.text_input("Next step", key=f"panel_step_{asset_id}_text")
-        owner = st.text_input("Who", value=user, key=f"panel_step_{asset_id}_owner")
+        owner = st.text_input("Who (you, if left empty)", key=f"panel_step_{asset_id}_owner")
         due = st.date_input("When", value=None, key=f"panel_step_{asset_id}_due")
         if st.form_submit_button("Add to the action plan"):
-            _panel_save(lambda: store.add_action(step=step, owner=owner, due=due,
-                                                 asset_id=asset_id, user=user),
+            _panel_save(lambda: store.add_action(step=step, owner=owner.strip() or user,
+                                                 due=due, asset_id=asset_id, user=user),
                         user, f"panel_step_{asset_id}_", "Added to the action plan.",
-                        "Not added")
+                        "Not added", asset_id)
     # A toggle, not an expander: the form holds an expander of its own (move on the map).
     if st.toggle("Edit or verify this asset", key=f"panel_edit_{asset_id}"):
-        edit_form(store, asset_id, user, flash_key="panel_flash")
+        edit_form(store, asset_id, user, flash_key="panel_flash", flash_tag=asset_id)
 
 
 def _panel_save(action: Callable[[], object], user: str, form_prefix: str, done: str,
-                refused: str) -> None:
+                refused: str, asset_id: str) -> None:
     if not user:
         msg.error("Type your name above first: every change records who made it.")
         return
@@ -214,7 +221,7 @@ def _panel_save(action: Callable[[], object], user: str, form_prefix: str, done:
         msg.error(f"{refused}: {exc}")
         return
     _forget_form(form_prefix)
-    st.session_state["panel_flash"] = done
+    st.session_state["panel_flash"] = (asset_id, done)
     st.rerun()
 
 

@@ -29,21 +29,32 @@ _component = components.declare_component("nam_map", path=str(_FRONTEND))
 MAX_SHAPE_CHARS = 200_000
 
 
-def _handle_event(event: Any, key: str) -> None:
-    """Apply the browser's last action (once per event number) to the session state."""
-    if not isinstance(event, dict) or event.get("seq") == st.session_state.get(f"_{key}_seq"):
+def _handle_events(events: Any, key: str) -> None:
+    """Apply the browser's last actions (each once, by its number) to the session state.
+
+    ``events`` has a slot per kind of action (``click``: an area or asset; ``shape``: a
+    drawing), so a click right after a drawing does not hide the drawing.
+    """
+    if not isinstance(events, dict):
         return
-    st.session_state[f"_{key}_seq"] = event.get("seq")
-    kind, ident = event.get("kind"), event.get("id")
-    if kind in ("area", "asset") and isinstance(ident, str) and len(ident) < 200:
-        st.session_state["selection"] = (kind, ident)
-    elif kind == "shape":
-        geometry = event.get("geometry")
-        if geometry is None:
-            st.session_state.pop("drawn_shape", None)
-        elif (isinstance(geometry, dict) and geometry.get("type") in ("Polygon", "MultiPolygon")
-              and len(json.dumps(geometry)) <= MAX_SHAPE_CHARS):
-            st.session_state["drawn_shape"] = geometry
+    for slot in ("shape", "click"):
+        event = events.get(slot)
+        if not isinstance(event, dict) or event.get("seq") == st.session_state.get(
+                f"_{key}_{slot}_seq"):
+            continue
+        st.session_state[f"_{key}_{slot}_seq"] = event.get("seq")
+        kind, ident = event.get("kind"), event.get("id")
+        if slot == "click" and kind in ("area", "asset") and isinstance(ident, str) \
+                and len(ident) < 200:
+            st.session_state["selection"] = (kind, ident)
+        elif slot == "shape":
+            geometry = event.get("geometry")
+            if geometry is None:
+                st.session_state.pop("drawn_shape", None)
+            elif (isinstance(geometry, dict)
+                  and geometry.get("type") in ("Polygon", "MultiPolygon")
+                  and len(json.dumps(geometry)) <= MAX_SHAPE_CHARS):
+                st.session_state["drawn_shape"] = geometry
 
 
 def show_map(base: LiveBase, data: LiveData, *, height: int = 640,
@@ -55,7 +66,7 @@ def show_map(base: LiveBase, data: LiveData, *, height: int = 640,
     """
     value = st.session_state.get(key)
     value = value if isinstance(value, dict) else {}
-    _handle_event(value.get("event"), key)
+    _handle_events(value.get("events"), key)
     have = value.get("have") if value.get("base") == base.key else None
     have = have if isinstance(have, dict) else {}
     digests = {name: blob.digest if blob else "" for name, blob in data.blobs.items()}

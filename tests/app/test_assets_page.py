@@ -166,3 +166,34 @@ def test_staff_merge_a_likely_duplicate_from_the_page(tmp_path, monkeypatch):
     assert merged["deleted"] and merged["merged_into"] == demo["asset_id"]
     assert store.duplicate_candidates().empty
     assert store.history(new_id)[-1]["user"] == "Ana"
+
+
+def test_staff_log_a_contact_and_a_next_step_beside_the_map(tmp_path, monkeypatch):
+    """Issue #9: the asset clicked on the map is the database's; staff log a contact there
+    and add a next step without leaving the map, and a refusal keeps what was typed."""
+    at = _page(tmp_path, monkeypatch)
+    at.switch_page("pages/map.py").run()
+    store = Store(f"sqlite:///{tmp_path / 'data' / 'assets.db'}")
+    asset = store.assets_frame().iloc[7]  # a demo asset, imported when the map first loaded
+    at.session_state["selection"] = ("asset", asset["asset_id"])
+    at.run()
+    assert not at.exception, at.exception
+    prefix = f"panel_log_{asset['asset_id']}"
+    at.text_area(key=f"{prefix}_summary").input("Met the director; wants ESL flyers")
+    _submit(at, "Log contact")  # no name yet: refused, the summary is kept
+    assert any("Type your name" in e.value for e in at.error)
+    assert at.text_area(key=f"{prefix}_summary").value == "Met the director; wants ESL flyers"
+    at.text_input(key="user_name").input("Ana, North").run()
+    _submit(at, "Log contact")
+    assert any(s.value == "Contact logged." for s in at.success)
+    [logged] = store.outreach_log().to_dict("records")
+    assert (logged["asset_id"], logged["staff"], logged["summary"]) == (
+        asset["asset_id"], "Ana, North", "Met the director; wants ESL flyers")
+    assert at.text_area(key=f"{prefix}_summary").value == ""  # cleared once logged
+    step = f"panel_step_{asset['asset_id']}"
+    at.text_input(key=f"{step}_text").input("Drop off flyers in Spanish")
+    _submit(at, "Add to the action plan")
+    assert not at.error, [e.value for e in at.error]
+    [planned] = store.action_plan().to_dict("records")
+    assert (planned["asset_id"], planned["step"], planned["owner"]) == (
+        asset["asset_id"], "Drop off flyers in Spanish", "Ana, North")

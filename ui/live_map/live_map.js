@@ -6,8 +6,8 @@
  * (area geometry, asset points, outlines) once per content digest, and on every rerun
  * only what changed: per-area classes, values, margins and reliability, the visible
  * assets (a bit mask), the legend, the selection. The component answers with the
- * digests it holds ("have") and the user's last action ("event": area or asset
- * clicked, shape drawn), numbered so Python handles each once.
+ * digests it holds ("have") and the user's last actions ("events": the last area or
+ * asset clicked, the last shape drawn), numbered so Python handles each once.
  *
  * Every string from data arrives already escaped by mapping.escape (names ending in
  * _html); nothing here builds markup from unescaped data.
@@ -18,7 +18,7 @@
   var NO_DATA = "#d9d9d9";
   var state = {
     baseKey: null, map: null, loading: false, loadedLinks: {},
-    have: {}, pending: null, seq: Date.now(), lastEvent: null,
+    have: {}, pending: null, seq: Date.now(), events: {},
     style: null, visible: undefined, legendHtml: null, selected: null, height: null,
     areas: null, areaByGeoid: {}, assets: null, markers: [], markerById: {},
     outlines: null, legendBody: null, categories: [], missingReports: 0,
@@ -31,16 +31,18 @@
     window.parent.postMessage(msg, "*");
   }
 
-  function report(event) {
-    if (event) {
+  /* Each kind of action keeps its own slot ("click": area or asset; "shape": a drawing),
+   * so a click that follows a drawing before Python has read it never replaces it. */
+  function report(slot, event) {
+    if (slot) {
       state.seq += 1;
       event.seq = state.seq;
-      state.lastEvent = event;
+      state.events[slot] = event;
     }
     var have = {};
     for (var k in state.have) { have[k] = state.have[k]; }
     send("streamlit:setComponentValue",
-         {value: {have: have, base: state.baseKey, event: state.lastEvent}, dataType: "json"});
+         {value: {have: have, base: state.baseKey, events: state.events}, dataType: "json"});
   }
 
   function showError(text) {
@@ -137,7 +139,7 @@
           l.bindTooltip(areaTooltip, {sticky: true, className: "nam-tip"});
           l.on("click", function () {
             select("area", f.properties.g);
-            report({kind: "area", id: f.properties.g});
+            report("click", {kind: "area", id: f.properties.g});
           });
         },
       });
@@ -193,10 +195,10 @@
       map.on(L.Draw.Event.CREATED, function (e) {
         drawn.clearLayers();
         drawn.addLayer(e.layer);
-        report({kind: "shape", geometry: e.layer.toGeoJSON().geometry});
+        report("shape", {kind: "shape", geometry: e.layer.toGeoJSON().geometry});
       });
       map.on(L.Draw.Event.DELETED, function () {
-        if (drawn.getLayers().length === 0) { report({kind: "shape", geometry: null}); }
+        if (drawn.getLayers().length === 0) { report("shape", {kind: "shape", geometry: null}); }
       });
     },
   };
@@ -230,7 +232,7 @@
         (function (id) {
           m.on("click", function () {
             select("asset", id);
-            report({kind: "asset", id: id});
+            report("click", {kind: "asset", id: id});
           });
         })(p[3]);
         state.markerById[p[3]] = i;
@@ -356,7 +358,7 @@
     } else {
       state.missingReports = 0;
     }
-    if (changed || missing) { report(null); }
+    if (changed || missing) { report(null, null); }
     document.body.setAttribute("data-nam-ready", "1");
   }
 
