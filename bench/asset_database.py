@@ -8,8 +8,12 @@ rather than on every rerun. Two paths do the same work for the same page, side b
 
 - *per rerun* (the code before): read the whole database, place every asset in its area
   (spatial join), then filter and build the map;
-- *per revision* (now): ask the database for its revision token, reuse the assets placed
-  at that revision, then filter and build the map.
+- *per revision*: ask the database for its revision token, reuse the assets placed at
+  that revision, then filter and build the whole map (the map before issue #11);
+- *live map* (now): the same per-revision assets; their points are prepared once per
+  revision (and reach a browser once), so a rerun filters, then computes the per-area
+  style, the visible-asset mask and the legend (what the live map sends; "page MB" is
+  their JSON). The once-per-revision work is left out of every row alike.
 
 The database part is printed on its own, and with the map building (build_map and the
 page HTML folium renders; st_folium's own work on it is measured in map_payload.py). The
@@ -19,6 +23,7 @@ page HTML folium renders; st_folium's own work on it is measured in map_payload.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import sys
 import tempfile
@@ -34,7 +39,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mapping.datasets import find_dataset, load_dataset
 from mapping.filters import Filters, compute_measure, filter_assets
-from mapping.render import build_map, prepare_areas
+from mapping.render import (
+    AssetPoints,
+    area_geometry_blob,
+    build_map,
+    live_map_data,
+    prepare_areas,
+    prepare_asset_points,
+)
 from mapping.settings import LEAFLET_CDN_CSS, LEAFLET_CDN_JS, load_settings
 from mapping.store import Store
 
@@ -70,6 +82,7 @@ def main() -> None:
     settings = load_settings({"NAM_DATA_DIR": tempfile.mkdtemp()})
     cook = load_dataset(find_dataset(settings, "cook_county"), settings)
     prepared = prepare_areas(cook.area_set)
+    geometry = area_geometry_blob(prepared)
     measure = compute_measure(cook.area_set, Filters())
     print(f"Cook County: {len(cook.area_set.areas):,} tracts; reps={reps} (median)")
     rows = []
@@ -106,6 +119,24 @@ def main() -> None:
 
             full = timed(rerun, reps)
             rows.append((n, name, db, full, len(page["html"]) / 1e6))
+        # The live map (issue #11): geometry and points are prepared once per revision and
+        # reach the browser once; a rerun computes the style, the visible mask, the legend.
+        points: dict[str, AssetPoints] = {}
+
+        def live_rerun(page=page, points=points, store=store):
+            stored = per_revision()
+            token = store.revision()
+            if token not in points:
+                points.clear()
+                points[token] = prepare_asset_points(stored, cook.area_set.areas)
+            shown = filter_assets(stored, Filters(), cook.area_set.catalog)
+            data = live_map_data(prepared, cook.area_set, measure, geometry, points[token], shown)
+            page["html"] = json.dumps({"style": data.style, "visible": data.visible,
+                                       "legend_html": data.legend_html})
+
+        live_rerun()
+        rows.append((n, "live map", timed(per_revision, reps), timed(live_rerun, reps),
+                     len(page["html"]) / 1e6))
         print(f"{n:>7,} assets: imported into the database in {load_s:.1f} s")
         store.close()
     print(f"{'assets':>8} {'path':<13} {'database s':>11} {'whole rerun s':>14} {'page MB':>8}")
@@ -113,7 +144,7 @@ def main() -> None:
         print(f"{n:>8,} {name:<13} {db:>11.3f} {full:>14.3f} {mb:>8.2f}")
     small = {name: (db, full) for n, name, db, full, _ in rows if n != big}
     large = {name: (db, full) for n, name, db, full, _ in rows if n == big}
-    for name in ("per rerun", "per revision"):
+    for name in ("per rerun", "per revision", "live map"):
         print(f"{name}: database part {large[name][0] / small[name][0]:.1f}x, whole rerun "
               f"{large[name][1] / small[name][1]:.1f}x at {big:,} vs {len(cook.assets):,} assets")
     print(f"per revision vs per rerun at {big:,} assets: database part "

@@ -19,6 +19,7 @@ import folium
 import geopandas as gpd
 import mapclassify
 import numpy as np
+import pandas as pd
 import shapely
 from branca.element import MacroElement
 from folium.map import Layer
@@ -578,22 +579,28 @@ def area_geometry_blob(prepared: PreparedAreas) -> Blob:
 class AssetPoints:
     """Every asset a map may show, as one blob; each rerun picks the visible ones by mask."""
 
-    ids: np.ndarray
+    ids: pd.Index
     blob: Blob
 
     def visible_mask(self, shown: gpd.GeoDataFrame) -> str | None:
         """Return which points ``shown`` keeps, as a base64 bit mask; ``None`` when all are.
 
         Bit ``i`` (least significant first in each byte) is point ``i`` of the blob.
+        A hash lookup per shown asset (``np.isin`` on strings is quadratic: 23 s at 50,000).
 
         Raises
         ------
         ValueError
             If ``shown`` holds an asset that is not in the blob.
         """
-        keep = np.isin(self.ids, shown["asset_id"].astype(str).to_numpy())
-        if int(keep.sum()) != shown["asset_id"].nunique():
+        shown_ids = shown["asset_id"].astype(str).to_numpy(dtype=object)
+        if len(shown_ids) == len(self.ids) and (shown_ids == self.ids.to_numpy()).all():
+            return None  # all of them, in order (no filter): skip the lookup
+        position = self.ids.get_indexer(shown_ids)
+        if (position < 0).any():
             raise ValueError("shown assets are not a subset of the prepared points")
+        keep = np.zeros(len(self.ids), dtype=bool)
+        keep[position] = True
         if keep.all():
             return None
         return base64.b64encode(np.packbits(keep, bitorder="little").tobytes()).decode("ascii")
@@ -601,8 +608,8 @@ class AssetPoints:
 
 def prepare_asset_points(assets: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> AssetPoints:
     """Return the points of ``assets`` for a live map (cache per asset table)."""
-    ids = assets["asset_id"].astype(str).to_numpy() if len(assets) else np.array([], dtype=str)
-    return AssetPoints(ids=ids, blob=Blob.of(asset_points_json(assets, areas)))
+    return AssetPoints(ids=pd.Index(assets["asset_id"].astype(str), dtype=object),
+                       blob=Blob.of(asset_points_json(assets, areas)))
 
 
 def outline_blob(outlines: gpd.GeoDataFrame | None) -> Blob | None:

@@ -7,13 +7,16 @@ are treated as read-only.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import replace
+from typing import TypeVar
 
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from mapping.assets import visible_to
 from mapping.datasets import (
     Dataset,
     DatasetEntry,
@@ -25,7 +28,6 @@ from mapping.datasets import (
 from mapping.errors import MappingError
 from mapping.filters import MeasureResult
 from mapping.render import (
-    AssetPoints,
     Blob,
     LiveBase,
     LiveData,
@@ -41,6 +43,8 @@ from mapping.service_areas import assign_branches, branches_of, service_area_out
 from mapping.settings import Settings, load_settings
 from mapping.store import Store
 from ui import messages as msg
+
+T = TypeVar("T")
 
 
 def _secrets() -> Mapping[str, object]:
@@ -191,10 +195,31 @@ def _geometry(dataset_id: str, stamp: float, _prepared: PreparedAreas) -> Blob:
     return area_geometry_blob(_prepared)
 
 
-@st.cache_resource(show_spinner=False, max_entries=12)
-def _points(dataset_id: str, digest: str, _assets: gpd.GeoDataFrame, _areas: gpd.GeoDataFrame
-            ) -> AssetPoints:
-    return prepare_asset_points(_assets, _areas)
+_BY_FRAME: dict[tuple[str, int], tuple[gpd.GeoDataFrame, object]] = {}
+_BY_FRAME_LOCK = threading.Lock()
+
+
+def _per_frame(kind: str, frame: gpd.GeoDataFrame, compute: Callable[[], T]) -> T:
+    """Return ``compute()`` once per asset table object (tables come from the per-revision
+    cache, so the same object means the same content; hashing 50,000 rows per rerun would
+    cost more than the rest of the rerun). Holds the last few tables."""
+    key = (kind, id(frame))
+    hit = _BY_FRAME.get(key)
+    if hit is not None and hit[0] is frame:
+        return hit[1]  # type: ignore[return-value]
+    value = compute()
+    with _BY_FRAME_LOCK:
+        while len(_BY_FRAME) >= 16:
+            _BY_FRAME.pop(next(iter(_BY_FRAME)))
+        _BY_FRAME[key] = (frame, value)
+    return value
+
+
+def public_assets(data: Dataset) -> Dataset:
+    """Return the dataset with only what the public may see (no staff-only sites), the
+    same table object on every rerun of a database revision."""
+    return replace(data, assets=_per_frame("public", data.assets,
+                                           lambda: visible_to(data.assets, staff=False)))
 
 
 def live_base(data: Dataset, *, draw: bool = False, outline_name: str | None = None) -> LiveBase:
@@ -214,9 +239,8 @@ def live_data(data: Dataset, measure: MeasureResult, shown: gpd.GeoDataFrame, *,
     staff-only asset)."""
     entry = find_dataset(settings(), data.id)
     _, prepared = dataset(data.id)
-    cols = [c for c in ("asset_id", "name", "category", "visibility", "geometry")
-            if c in data.assets.columns]
-    points = _points(data.id, frame_digest(data.assets[cols]), data.assets, data.area_set.areas)
+    points = _per_frame("points", data.assets,
+                        lambda: prepare_asset_points(data.assets, data.area_set.areas))
     return live_map_data(prepared, data.area_set, measure, _geometry(data.id, _stamp(entry),
                                                                       prepared),
                          points, shown, outlines=outline_blob(outlines))

@@ -8,12 +8,11 @@ keys below; the URL is read once per session and written back on every run.
 from __future__ import annotations
 
 import inspect
-from dataclasses import replace
 from pathlib import Path
 
 import streamlit as st
 
-from mapping.assets import CATEGORIES, category, visible_to
+from mapping.assets import CATEGORIES, category
 from mapping.catalog import language_group
 from mapping.datasets import Dataset
 from mapping.filters import MEASURES, Filters, clean_filters, default_indicator, service_tags
@@ -95,7 +94,7 @@ def sidebar() -> tuple[Dataset, Filters]:
     data = context.with_database_assets(data)
     staff_sign_in()
     if not is_staff():  # the public never sees staff-only sites, on any page
-        data = replace(data, assets=visible_to(data.assets, staff=False))
+        data = context.public_assets(data)
     catalog = data.area_set.catalog
     if data.area_set.synthetic:
         st.sidebar.warning("Synthetic demo data: no figure describes real people.")
