@@ -17,7 +17,12 @@ import pandas as pd
 import shapely
 
 from mapping.areas import drawable
-from mapping.catalog import groups_of_language, parse_languages, region_of_country
+from mapping.catalog import (
+    groups_of_language,
+    language_name,
+    parse_languages,
+    region_of_country,
+)
 from mapping.errors import DataError
 
 
@@ -306,3 +311,76 @@ def reject_outside(records: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, *, where:
 def visible_to(assets: gpd.GeoDataFrame, *, staff: bool) -> gpd.GeoDataFrame:
     """Return the assets a person may see: staff see all, the public no staff-only site."""
     return assets if staff else assets.loc[assets["visibility"] != "staff"]
+
+
+#: History actions whose data is the whole record as it stood after the action.
+SNAPSHOT_ACTIONS = frozenset({"create", "import", "update", "sync", "restore", "delete",
+                              "source taken", "kept ours", "merged"})
+#: Fields a person reads in a change list (bookkeeping such as versions is left out).
+HISTORY_FIELDS = (*ASSET_COLUMNS[1:], "latitude", "longitude", "last_verified")
+
+
+def _shown(field: str, value: Any) -> str:
+    """A field's value as a person reads it: lists joined, language codes by name."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, (list, tuple)):
+        items = [language_name(v) if field == "languages" else str(v) for v in value]
+        return ", ".join(items)
+    if field == "category" and isinstance(value, str) and value in _CATEGORY_BY_KEY:
+        return _CATEGORY_BY_KEY[value].label
+    return str(value)
+
+
+def _differences(before: dict[str, Any] | None, after: dict[str, Any]) -> list[str]:
+    """``field: before → after`` for each field that differs (all set fields if no before)."""
+    parts = []
+    for field in HISTORY_FIELDS:
+        if field not in after:
+            continue
+        new = _shown(field, after[field])
+        if before is None:
+            if new:
+                parts.append(f"{field}: {new}")
+            continue
+        old = _shown(field, before.get(field))
+        if old != new:
+            parts.append(f"{field}: {old or '(empty)'} → {new or '(empty)'}")
+    return parts
+
+
+def field_changes(entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return an asset's history with *what* changed in each step.
+
+    ``entries`` are history rows, oldest first (``action``, ``user``, ``at``,
+    ``version``, ``data``). For an action that stores the record as it stood after it,
+    the change is every field that differs from the step before, as
+    ``field: before → after``; a refused edit (``conflict``) lists what it tried to
+    save (its differences from the record saved before it). Each row: ``when``, ``who``,
+    ``what``, ``version``, ``changes`` (text).
+
+    Examples
+    --------
+    >>> rows = field_changes([
+    ...     {"action": "create", "user": "Ana", "at": "t1", "version": 1,
+    ...      "data": {"name": "Casa", "phone": ""}},
+    ...     {"action": "update", "user": "Bo", "at": "t2", "version": 2,
+    ...      "data": {"name": "Casa", "phone": "555-0100"}}])
+    >>> [r["changes"] for r in rows]
+    ['name: Casa', 'phone: (empty) → 555-0100']
+    """
+    out: list[dict[str, Any]] = []
+    last: dict[str, Any] | None = None
+    for entry in entries:
+        data = entry.get("data") or {}
+        action = str(entry.get("action", ""))
+        if action in SNAPSHOT_ACTIONS:
+            parts = _differences(last, data)
+            last = {**(last or {}), **data}
+        elif action == "conflict":  # the record it tried to save, not saved
+            parts = ["not saved (someone saved first), tried", *_differences(last, data)]
+        else:
+            parts = [f"{k}: {v}" for k, v in data.items()]
+        out.append({"when": entry.get("at"), "who": entry.get("user"), "what": action,
+                    "version": entry.get("version"), "changes": "; ".join(parts)})
+    return out

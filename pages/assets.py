@@ -11,12 +11,14 @@ from ui import context
 from ui import messages as msg
 from ui.access import require_staff
 from ui.asset_forms import (
+    PAGE_SIZE,
     add_form,
     contacts_section,
     edit_form,
     export_buttons,
     history_table,
     import_form,
+    readable_records,
     review_section,
     user_name,
 )
@@ -46,15 +48,20 @@ found = search_records(
     branches=c5.multiselect("Branch", store.branch_names(), key="asset_branch"),
     unverified_months=c6.number_input("Not verified in N months (0: all)", 0, 120, 0,
                                       key="asset_stale") or None)
-view = found.drop(columns="geometry").assign(category=lambda f: f["category"].map(
-    lambda k: category(k).label))
-picked = st.dataframe(view[["name", "category", "organization", "address", "status", "branch",
-                            "last_verified", "updated_by", "version", "deleted"]],
-                      hide_index=True, width="stretch", on_select="rerun",
-                      selection_mode="single-row", key="asset_table")
+pages = max(1, -(-len(found) // PAGE_SIZE))
+if st.session_state.get("asset_page", 1) > pages:  # a narrower search: back to its last page
+    st.session_state["asset_page"] = pages
+page = int(st.number_input(f"Page (of {pages:,})", 1, pages, 1, key="asset_page")
+           if pages > 1 else 1)
+on_page = found.iloc[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
+st.caption(f"{len(found):,} found" + (f" · showing {(page - 1) * PAGE_SIZE + 1:,}–"
+                                      f"{(page - 1) * PAGE_SIZE + len(on_page):,}"
+                                      if pages > 1 else "") + ". Pick a row to open it.")
+picked = st.dataframe(readable_records(on_page), hide_index=True, width="stretch",
+                      on_select="rerun", selection_mode="single-row", key="asset_table")
 rows = picked.selection.rows if picked else []
-if rows:
-    asset = found.iloc[rows[0]]
+if rows and rows[0] < len(on_page):
+    asset = on_page.iloc[rows[0]]
     st.subheader(md(asset["name"]))
     if asset["deleted"]:
         if st.button("Restore this asset"):
@@ -64,7 +71,7 @@ if rows:
             except MappingError as exc:
                 msg.error(str(exc))
     else:
-        edit_form(store, asset["asset_id"], user)
+        edit_form(store, asset["asset_id"], user, flash_key="asset_flash")
         if st.button("Delete this asset", key="delete_asset"):
             try:
                 store.delete_asset(asset["asset_id"], expected_version=int(asset["version"]),

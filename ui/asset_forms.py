@@ -21,6 +21,7 @@ from mapping.assets import (
     VISIBILITIES,
     RowProblem,
     category,
+    field_changes,
     normalize_assets,
     reject_outside,
 )
@@ -248,14 +249,33 @@ def _differs(form_value: Any, saved: Any) -> bool:
     return (form_value or "") != (saved or "")
 
 
+#: Rows per page of the asset table (thousands of records stay quick to scan and pick).
+PAGE_SIZE = 100
+
+
+def readable_records(records: pd.DataFrame) -> pd.DataFrame:
+    """The asset table as staff read it: named columns, categories and languages by name."""
+    return pd.DataFrame({
+        "Name": records["name"],
+        "Category": records["category"].map(lambda k: category(k).label),
+        "Organization": records["organization"],
+        "Serves in": records["languages"].map(
+            lambda codes: ", ".join(language_name(c) for c in codes or ())),
+        "Communities": records["communities"].map(lambda c: ", ".join(c or ())),
+        "Address": records["address"],
+        "Status": records["status"],
+        "Branch": records["branch"],
+        "Last verified": records["last_verified"],
+        "Changed by": records["updated_by"],
+        "Version": records["version"],
+        "Deleted": records["deleted"],
+    })
+
+
 def history_table(store: Store, asset_id: str) -> pd.DataFrame:
-    """The history of one asset as a table."""
-    return pd.DataFrame([{"when": h["at"], "who": h["user"], "what": h["action"],
-                          "version": h["version"], "name": h["data"].get("name", ""),
-                          "phone": h["data"].get("phone", ""),
-                          "languages": ", ".join(language_name(c) for c in
-                                                 h["data"].get("languages", ()) or ())}
-                         for h in store.history(asset_id)])
+    """The history of one asset as a table: when, who, what, and which fields changed how."""
+    return pd.DataFrame(field_changes(store.history(asset_id)),
+                        columns=["when", "who", "what", "version", "changes"])
 
 
 def export_buttons(records: pd.DataFrame, areas: Any) -> None:

@@ -48,7 +48,14 @@ def test_the_database_holds_the_assets_the_map_shows(tmp_path, monkeypatch):
     edit made there is what the map draws."""
     at = _page(tmp_path, monkeypatch)
     assert "320 assets" in " ".join(c.value for c in at.main.caption)
-    assert len(at.dataframe(key="asset_table").value) == 320
+    # Shown a hundred at a time: 320 = three full pages and 20 on the fourth.
+    assert "320 found · showing 1–100" in " ".join(c.value for c in at.main.caption)
+    assert len(at.dataframe(key="asset_table").value) == 100
+    at.number_input(key="asset_page").set_value(4).run()
+    assert len(at.dataframe(key="asset_table").value) == 20
+    at.text_input(key="asset_search").input("Library").run()  # fewer pages than page 4
+    assert not at.exception, at.exception
+    at.text_input(key="asset_search").input("").run()
     store = Store(f"sqlite:///{tmp_path / 'data' / 'assets.db'}")
     frame = store.assets_frame()
     assert frame["source_key"].eq("dataset:demo:generated").all()
@@ -63,7 +70,7 @@ def test_the_database_holds_the_assets_the_map_shows(tmp_path, monkeypatch):
     at2.run()
     at2.switch_page("pages/assets.py").run()
     at2.text_input(key="asset_search").input("Renamed on purpose").run()
-    assert at2.dataframe(key="asset_table").value["status"].tolist() == ["inactive"]
+    assert at2.dataframe(key="asset_table").value["Status"].tolist() == ["inactive"]
 
 
 def test_a_refused_asset_keeps_what_was_typed_and_says_why(tmp_path, monkeypatch):

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from mapping.assets import normalize_assets
+from mapping.assets import field_changes, normalize_assets
 from mapping.datasets import load_assets, read_spec
 from mapping.errors import DataError
 from mapping.store import EditConflict, Store, contacts
@@ -396,3 +396,19 @@ def test_branches_named_on_assets_are_registered_once(store):
     b = store.create_asset({**ASSET, "name": "Third", "branch": ""}, user="bo")
     store.update_asset(b["asset_id"], {"branch": "South Branch"}, expected_version=1, user="bo")
     assert store.branch_names() == ["North Branch", "South Branch"]
+
+
+def test_history_says_what_changed_in_each_edit(store):
+    """Issue #9: the history shows field: before -> after, not only that something changed."""
+    row = store.create_asset({**ASSET, "phone": "", "languages": "es"}, user="Ana")
+    store.update_asset(row["asset_id"], {"phone": "312-555-0100", "languages": ("es", "pl")},
+                       expected_version=1, user="Bo")
+    with pytest.raises(EditConflict):
+        store.update_asset(row["asset_id"], {"hours": "Sat 10-2"}, expected_version=1, user="Cy")
+    steps = field_changes(store.history(row["asset_id"]))
+    assert [(s["who"], s["what"], s["version"]) for s in steps] == [
+        ("Ana", "create", 1), ("Bo", "update", 2), ("Cy", "conflict", 1)]
+    assert "name: Casa Amiga" in steps[0]["changes"]
+    assert steps[1]["changes"] == ("languages: Spanish → Spanish, Polish; "
+                                   "phone: (empty) → 312-555-0100")
+    assert steps[2]["changes"] == "not saved (someone saved first), tried; hours: (empty) → Sat 10-2"
