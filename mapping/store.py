@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -199,6 +199,22 @@ class EditConflict(MappingError):
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+#: The same contact or step saved again within this time is the same one (a double
+#: click, a resent form): the first is kept and its id returned.
+REPEAT_WINDOW = timedelta(seconds=30)
+
+
+def _serialize(conn: Connection, key: str) -> None:
+    """On PostgreSQL, let one transaction at a time through for ``key`` (SQLite's
+    ``BEGIN IMMEDIATE`` already does), so a check-then-insert cannot race."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": key})
+
+
+def _same(column: sa.Column, value: Any) -> sa.ColumnElement[bool]:
+    return column.is_(None) if value is None else column == value
 
 
 def connect(url: str) -> Engine:
@@ -707,6 +723,14 @@ class Store:
             if asset_id and conn.execute(sa.select(assets.c.id).where(
                     assets.c.id == asset_id)).first() is None:
                 raise DataError(f"no asset {asset_id!r} in the database")
+            _serialize(conn, f"outreach:{staff.strip()}")
+            repeat = conn.execute(sa.select(outreach.c.id).where(
+                outreach.c.date == day, outreach.c.technique == technique,
+                outreach.c.staff == staff.strip(), outreach.c.summary == summary.strip(),
+                _same(outreach.c.asset_id, asset_id or None), _same(outreach.c.geoid, geoid or None),
+                outreach.c.created_at >= _now() - REPEAT_WINDOW)).first()
+            if repeat is not None:  # a double click: the contact is logged once
+                return int(repeat[0])
             new_id = conn.execute(outreach.insert().values(
                 date=day, technique=technique, asset_id=asset_id or None, geoid=geoid or None,
                 staff=staff.strip(), branch=branch.strip(), languages=json.dumps(list(codes)),
@@ -735,6 +759,15 @@ class Store:
             raise DataError("an action needs a step and an owner")
         due_day = _as_date(due, what="due date", required=False)
         with self.writing() as conn:
+            _serialize(conn, f"action:{user}")
+            repeat = conn.execute(sa.select(actions.c.id).where(
+                actions.c.step == step.strip(), actions.c.owner == owner.strip(),
+                _same(actions.c.due, due_day), actions.c.branch == branch.strip(),
+                _same(actions.c.asset_id, asset_id or None), _same(actions.c.geoid, geoid or None),
+                actions.c.created_by == user, actions.c.version == 1,
+                actions.c.updated_at >= _now() - REPEAT_WINDOW)).first()
+            if repeat is not None:  # a double click: the step is stored once
+                return int(repeat[0])
             new_id = conn.execute(actions.insert().values(
                 step=step.strip(), owner=owner.strip(), due=due_day, status="open",
                 branch=branch.strip(), asset_id=asset_id or None, geoid=geoid or None,

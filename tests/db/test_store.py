@@ -6,6 +6,7 @@ import multiprocessing
 import subprocess
 import sys
 import textwrap
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import geopandas as gpd
@@ -13,7 +14,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from mapping.assets import field_changes, normalize_assets
+from mapping.assets import ENTRY_TECHNIQUES, field_changes, normalize_assets
 from mapping.datasets import load_assets, read_spec
 from mapping.errors import DataError
 from mapping.store import EditConflict, Store, contacts
@@ -412,3 +413,23 @@ def test_history_says_what_changed_in_each_edit(store):
     assert steps[1]["changes"] == ("languages: Spanish → Spanish, Polish; "
                                    "phone: (empty) → 312-555-0100")
     assert steps[2]["changes"] == "not saved (someone saved first), tried; hours: (empty) → Sat 10-2"
+
+
+def test_a_double_click_stores_a_contact_or_a_step_once(store_url):
+    """Issue #9: the same form sent twice (a double click, two tabs at once) is one record;
+    the same words on another day, by another person, or after a while are new ones."""
+    store = Store(store_url)
+    asset = store.create_asset(ASSET, user="Ana")
+    contact = {"date": "2026-11-02", "technique": ENTRY_TECHNIQUES[0], "staff": "Ana",
+               "summary": "Met the director", "asset_id": asset["asset_id"]}
+    step = {"step": "Send flyers", "owner": "Ana", "due": "2026-12-01",
+            "asset_id": asset["asset_id"], "user": "Ana"}
+    with ThreadPoolExecutor(4) as pool:  # four submissions of each at once
+        contacts_ids = set(pool.map(lambda _: store.log_outreach(**contact), range(4)))
+        step_ids = set(pool.map(lambda _: store.add_action(**step), range(4)))
+    assert len(contacts_ids) == 1 and len(step_ids) == 1
+    assert len(store.outreach_log()) == 1 and len(store.action_plan()) == 1
+    store.log_outreach(**{**contact, "date": "2026-11-03"})  # another day: another contact
+    store.add_action(**{**step, "owner": "Bo"})  # another owner: another step
+    assert len(store.outreach_log()) == 2 and len(store.action_plan()) == 2
+    store.close()
