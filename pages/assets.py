@@ -20,6 +20,7 @@ from ui.asset_forms import (
     import_form,
     readable_records,
     review_section,
+    sources_section,
     user_name,
 )
 from ui.filters import sidebar
@@ -83,6 +84,7 @@ if rows and rows[0] < len(on_page):
         contacts_section(store, asset["asset_id"], user)
     with st.expander("History of this record"):
         st.dataframe(history_table(store, asset["asset_id"]), hide_index=True, width="stretch")
+sources_section(data)
 with st.expander("To review: likely duplicates and source changes to edited records"):
     review_section(store, user)
 with st.expander("Add an asset"):

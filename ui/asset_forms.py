@@ -272,6 +272,20 @@ def readable_records(records: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def sources_section(data: Any) -> None:
+    """Where the dataset's assets come from: each source file, its rows taken into the
+    database, and every row refused with the reason (so nothing is lost silently)."""
+    refused = [p for source in data.asset_sources for p in source.rejected]
+    with st.expander(f"Where this dataset's assets come from ({len(data.asset_sources)} "
+                     f"source(s), {len(refused):,} row(s) refused)"):
+        for source in data.asset_sources:
+            st.markdown(f"- **{md(source.label)}**: {len(source.assets):,} rows in the "
+                        f"database, {len(source.rejected):,} refused")
+        if refused:
+            st.dataframe(pd.DataFrame([{"source": p.source, "row": p.row, "reason": p.reason}
+                                       for p in refused]), hide_index=True, width="stretch")
+
+
 def history_table(store: Store, asset_id: str) -> pd.DataFrame:
     """The history of one asset as a table: when, who, what, and which fields changed how."""
     return pd.DataFrame(field_changes(store.history(asset_id)),

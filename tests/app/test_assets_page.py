@@ -204,3 +204,53 @@ def test_staff_log_a_contact_and_a_next_step_beside_the_map(tmp_path, monkeypatc
     [planned] = store.action_plan().to_dict("records")
     assert (planned["asset_id"], planned["step"], planned["owner"]) == (
         asset["asset_id"], "Drop off flyers in Spanish", "Ana, North")
+
+
+def test_the_asset_page_lists_every_row_a_source_refused_with_its_reason(tmp_path,
+                                                                         monkeypatch):
+    """Issue #9: picking a dataset lists its assets and every refused row with the reason."""
+    import json
+
+    import geopandas as gpd
+    import shapely
+
+    folder = tmp_path / "data" / "datasets" / "refusals"
+    folder.mkdir(parents=True)
+    gpd.GeoDataFrame({"GEOID": ["1"], "NAME": ["Tract 1"]},
+                     geometry=[shapely.box(-150.0, 61.5, -149.9, 61.6)],
+                     crs="EPSG:4326").to_file(folder / "areas.geojson")
+    pd.DataFrame({"GEOID": ["1"], "POP": [4000], "FB": [900]}).to_csv(folder / "stats.csv",
+                                                                    index=False)
+    pd.DataFrame([
+        {"name": "Good place", "category": "esl", "languages": "es",
+         "latitude": 61.55, "longitude": -149.95},
+        {"name": "Speaks Klingon", "category": "esl", "languages": "Klingon",
+         "latitude": 61.55, "longitude": -149.95},
+        {"name": "No place", "category": "esl", "languages": "es",
+         "latitude": "", "longitude": ""},
+    ]).to_csv(folder / "assets.csv", index=False)
+    spec = {"name": "Refusals County", "source": "test", "year": "2024",
+            "areas": {"path": "areas.geojson", "id": "GEOID", "name": "NAME"},
+            "tables": [{"path": "stats.csv", "id": "GEOID", "variables": [
+                {"id": "pop", "estimate": "POP", "label": "People", "topic": "population",
+                 "role": "total_population"},
+                {"id": "fb", "estimate": "FB", "label": "Foreign-born", "topic": "origin",
+                 "role": "foreign_born", "universe": "pop"}]}],
+            "assets": [{"path": "assets.csv", "fields": {
+                "name": "name", "category": "category", "languages": "languages"}}]}
+    (folder / "dataset.json").write_text(json.dumps(spec), encoding="utf-8")
+    monkeypatch.setenv("NAM_DATA_DIR", str(tmp_path / "data"))
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params["ds"] = "refusals"
+    at.run()
+    at.switch_page("pages/assets.py").run()
+    assert not at.exception, at.exception
+    [expander] = [e for e in at.expander if "come from" in e.label]
+    assert "2 row(s) refused" in expander.label
+    refused = expander.dataframe[0].value
+    assert len(refused) == 2
+    reasons = " ".join(refused["reason"])
+    assert "Klingon" in reasons
+    assert refused["row"].tolist() == [2, 3]  # the second and third records of the file
+    assert "no coordinates" in reasons
+    assert at.dataframe(key="asset_table").value["Name"].tolist() == ["Good place"]
