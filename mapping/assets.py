@@ -268,9 +268,11 @@ def serves_communities(assets: pd.DataFrame, countries: Iterable[str]) -> np.nda
 def search_records(records: pd.DataFrame, *, text: str = "", categories: Iterable[str] = (),
                    statuses: Iterable[str] = (), branches: Iterable[str] = (),
                    languages: Iterable[str] = (), services: Iterable[str] = (),
-                   unverified_months: int | None = None, today: Any = None) -> pd.DataFrame:
+                   communities: Iterable[str] = (), unverified_months: int | None = None,
+                   today: Any = None) -> pd.DataFrame:
     """Return the records matching a search: text in name, organization, services or address,
-    and optional category, status, branch and "not verified in N months" filters."""
+    and optional category, status, branch, service, language, community served and "not
+    verified in N months" filters (within a filter, any of the values matches)."""
     mask = np.ones(len(records), dtype=bool)
     needle = text.strip().casefold()
     if needle:
@@ -285,10 +287,10 @@ def search_records(records: pd.DataFrame, *, text: str = "", categories: Iterabl
     if wanted_services:
         mask &= np.array([bool(wanted_services.intersection(v)) for v in records["services"]],
                          dtype=bool)
-    wanted_languages = set(languages)
-    if wanted_languages:
-        mask &= np.array([bool(wanted_languages.intersection(v)) for v in records["languages"]],
-                         dtype=bool)
+    for column, wanted_set in (("languages", set(languages)), ("communities", set(communities))):
+        if wanted_set:
+            mask &= np.array([bool(wanted_set.intersection(v)) for v in records[column]],
+                             dtype=bool)
     if unverified_months is not None and "last_verified" in records.columns:
         today = pd.Timestamp(today or pd.Timestamp.now().date())
         verified = pd.to_datetime(records["last_verified"], errors="coerce")

@@ -36,7 +36,7 @@ if "asset_flash" in st.session_state:  # the outcome of an import, after the pag
 user = user_name()
 records = store.assets_frame(include_deleted=st.toggle("Show deleted assets", key="show_deleted"))
 c1, c2, c3, c7 = st.columns([2, 1.4, 1, 1.4])
-c4, c5, c6 = st.columns([2, 1.4, 1])
+c4, c8, c5, c6 = st.columns([2, 1.4, 1.4, 1])
 codes = sorted({c for langs in records["languages"] for c in langs}, key=language_name)
 found = search_records(
     records, text=c1.text_input("Search (name, organization, services, address)",
@@ -46,6 +46,9 @@ found = search_records(
     statuses=c3.multiselect("Status", STATUSES, key="asset_status"),
     services=c7.multiselect("Service", list(service_tags(records)), key="asset_services"),
     languages=c4.multiselect("Serves in", codes, format_func=language_name, key="asset_langs"),
+    communities=c8.multiselect("Serves community",
+                               sorted({c for cs in records["communities"] for c in cs}),
+                               key="asset_communities"),
     branches=c5.multiselect("Branch", store.branch_names(), key="asset_branch"),
     unverified_months=c6.number_input("Not verified in N months (0: all)", 0, 120, 0,
                                       key="asset_stale") or None)

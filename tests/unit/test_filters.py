@@ -163,6 +163,8 @@ def test_format_value(value, kind, text):
     ({"text": "CLINICA"}, ["Clinica"]),                              # case-insensitive name
     ({"statuses": ["inactive"]}, ["Closed"]),
     ({"categories": ["health"], "text": "clos"}, ["Closed"]),
+    ({"communities": ["Guatemala"]}, ["Latino center"]),
+    ({"communities": ["China", "Mexico"]}, ["Chinatown Library", "Latino center"]),
     ({"unverified_months": 6}, ["Clinica", "Chinatown Library", "Latino center", "Closed"]),
 ])
 def test_search_records(kwargs, expected):
@@ -183,9 +185,9 @@ def _assets_all():
     frame = pd.DataFrame([
         {"name": "Clinica", "category": "health", "latitude": 0.005, "longitude": 0.005},
         {"name": "Chinatown Library", "category": "library", "services": "ESL classes",
-         "latitude": 0.005, "longitude": 0.015},
+         "communities": "China", "latitude": 0.005, "longitude": 0.015},
         {"name": "Latino center", "category": "community", "services": "ESL classes",
-         "latitude": 0.005, "longitude": 0.025},
+         "communities": "Mexico; Guatemala", "latitude": 0.005, "longitude": 0.025},
         {"name": "Closed", "category": "health", "status": "inactive",
          "latitude": 0.005, "longitude": 0.005},
     ])
