@@ -25,6 +25,10 @@ _PARAMS = {  # session key -> URL parameter
 }
 
 
+#: URL parameters a page writes itself (see ui.map_widget and the gap page).
+PAGE_PARAMS = frozenset({"view", "sel", "shape", "r", "k", "sites", "strict"})
+
+
 def _from_url() -> None:
     if st.session_state.get("_url_read"):
         return
@@ -52,6 +56,9 @@ def _to_url(dataset_id: str, filters: Filters, default_indicator_id: str) -> Non
         params["ind"] = filters.indicator
     if filters.measure != "count":
         params["m"] = filters.measure
+    # What the page itself keeps in the URL (the map's view, selection and shape; the gap
+    # page's radius...) is the page's to write; the sidebar leaves it as it is.
+    params.update({k: v for k, v in st.query_params.items() if k in PAGE_PARAMS})
     if dict(st.query_params) != params:
         st.query_params.from_dict(params)
 

@@ -27,6 +27,88 @@ _component = components.declare_component("nam_map", path=str(_FRONTEND))
 #: A drawn shape larger than this (GeoJSON text) is ignored: the drawing tool makes
 #: shapes of a few dozen vertices; anything bigger did not come from it.
 MAX_SHAPE_CHARS = 200_000
+#: Vertices of a drawn shape kept in a link (the drawing tool makes a few dozen).
+MAX_SHAPE_POINTS = 500
+
+
+def shape_to_text(geometry: dict[str, Any]) -> str | None:
+    """A drawn polygon as compact link text: ``lng,lat;lng,lat;...`` (outer ring, 1e-5).
+
+    >>> shape_to_text({"type": "Polygon", "coordinates": [[[1, 2], [3, 4.000001], [1, 2]]]})
+    '1,2;3,4'
+    """
+    if geometry.get("type") != "Polygon" or not geometry.get("coordinates"):
+        return None
+    ring = geometry["coordinates"][0][:MAX_SHAPE_POINTS]
+    if ring and ring[0] == ring[-1]:
+        ring = ring[:-1]
+    return ";".join(f"{_num(x)},{_num(y)}" for x, y, *_ in ring)
+
+
+def _num(value: Any) -> str:
+    """A coordinate to 1e-5 degrees (about 1 m), without trailing zeros."""
+    return f"{float(value):.5f}".rstrip("0").rstrip(".")
+
+
+def shape_from_text(text: str) -> dict[str, Any] | None:
+    """The polygon of :func:`shape_to_text`; ``None`` for text that is not one.
+
+    >>> shape_from_text("1,2;3,4;5,2")["coordinates"]
+    [[[1.0, 2.0], [3.0, 4.0], [5.0, 2.0], [1.0, 2.0]]]
+    >>> shape_from_text("1,2;nonsense") is None
+    True
+    """
+    try:
+        points = [[float(v) for v in pair.split(",")] for pair in text.split(";")]
+    except ValueError:
+        return None
+    if not 3 <= len(points) <= MAX_SHAPE_POINTS or any(
+            len(p) != 2 or not (-180 <= p[0] <= 180 and -90 <= p[1] <= 90) for p in points):
+        return None
+    return {"type": "Polygon", "coordinates": [[*points, points[0]]]}
+
+
+def _view_from_text(text: str) -> dict[str, float] | None:
+    try:
+        lat, lng, zoom = (float(v) for v in text.split(","))
+    except ValueError:
+        return None
+    if -90 <= lat <= 90 and -180 <= lng <= 180 and 0 <= zoom <= 22:
+        return {"lat": lat, "lng": lng, "zoom": zoom}
+    return None
+
+
+def _read_url(key: str) -> None:
+    """Once per session: a shared link's clicked area or asset, drawn shape and view."""
+    if st.session_state.get(f"_{key}_url_read"):
+        return
+    st.session_state[f"_{key}_url_read"] = True
+    q = st.query_params
+    kind, _, ident = q.get("sel", "").partition(":")
+    if kind in ("area", "asset") and ident:
+        st.session_state["selection"] = (kind, ident)
+    if (shape := shape_from_text(q.get("shape", ""))) is not None:
+        st.session_state["drawn_shape"] = shape
+    if (view := _view_from_text(q.get("view", ""))) is not None:
+        st.session_state[f"_{key}_view"] = view
+
+
+def _write_url(key: str) -> None:
+    """Keep the clicked area or asset, the drawn shape and the view in the page URL."""
+    selection = st.session_state.get("selection")
+    shape = st.session_state.get("drawn_shape")
+    view = st.session_state.get(f"_{key}_view")
+    wanted = {
+        "sel": f"{selection[0]}:{selection[1]}" if selection else None,
+        "shape": shape_to_text(shape) if isinstance(shape, dict) else None,
+        "view": f"{_num(view['lat'])},{_num(view['lng'])},{_num(view['zoom'])}" if view else None,
+    }
+    for param, value in wanted.items():
+        if value is None:
+            if param in st.query_params:
+                del st.query_params[param]
+        elif st.query_params.get(param) != value:
+            st.query_params[param] = value
 
 
 def _handle_events(events: Any, key: str) -> None:
@@ -37,7 +119,7 @@ def _handle_events(events: Any, key: str) -> None:
     """
     if not isinstance(events, dict):
         return
-    for slot in ("shape", "click"):
+    for slot in ("shape", "click", "view"):
         event = events.get(slot)
         if not isinstance(event, dict) or event.get("seq") == st.session_state.get(
                 f"_{key}_{slot}_seq"):
@@ -47,6 +129,10 @@ def _handle_events(events: Any, key: str) -> None:
         if slot == "click" and kind in ("area", "asset") and isinstance(ident, str) \
                 and len(ident) < 200:
             st.session_state["selection"] = (kind, ident)
+        elif slot == "view":
+            view = _view_from_text(f"{event.get('lat')},{event.get('lng')},{event.get('zoom')}")
+            if view is not None:
+                st.session_state[f"_{key}_view"] = view
         elif slot == "shape":
             geometry = event.get("geometry")
             if geometry is None:
@@ -62,11 +148,15 @@ def show_map(base: LiveBase, data: LiveData, *, height: int = 640,
     """Render the live map; return the area or asset clicked most recently in this session.
 
     A shape drawn with the drawing tool is kept in ``st.session_state["drawn_shape"]``
-    (GeoJSON geometry) for the profile page.
+    (GeoJSON geometry) for the profile page. The clicked area or asset (``sel``), the
+    shape (``shape``) and the centre and zoom (``view``) are kept in the page URL, so a
+    copied link opens the same view.
     """
+    _read_url(key)
     value = st.session_state.get(key)
     value = value if isinstance(value, dict) else {}
     _handle_events(value.get("events"), key)
+    _write_url(key)
     have = value.get("have") if value.get("base") == base.key else None
     have = have if isinstance(have, dict) else {}
     digests = {name: blob.digest if blob else "" for name, blob in data.blobs.items()}
@@ -77,5 +167,6 @@ def show_map(base: LiveBase, data: LiveData, *, height: int = 640,
                style=data.style, visible=data.visible, legend_html=data.legend_html,
                categories=data.categories,
                selected={"kind": selection[0], "id": selection[1]} if selection else None,
+               view=st.session_state.get(f"_{key}_view"),
                key=key, default=None)
     return selection

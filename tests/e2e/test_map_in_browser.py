@@ -109,14 +109,12 @@ def test_every_area_and_asset_drawn_filter_changes_map_and_clicks_open_panels(ap
 
 
 def _live_frame(page):
-    """The map component's frame (a Playwright Frame, to evaluate in)."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        for f in page.frames:
-            if "nam_map" in f.url:
-                return f
-        time.sleep(0.2)
-    raise AssertionError("no map frame")
+    """The map component's frame (a Playwright Frame, to evaluate in). Waits through the
+    page (not a sleep loop: the sync API only learns of new frames while it is called)."""
+    handle = page.wait_for_selector(f"iframe[title='{MAP_TITLE}']", timeout=60_000)
+    frame = handle.content_frame()
+    assert frame is not None
+    return frame
 
 
 def test_a_filter_change_repaints_in_place_keeping_zoom_and_the_frame(app_url, page):
@@ -182,6 +180,62 @@ def test_staff_edit_an_asset_from_the_map_panel_and_the_map_shows_it(app_url, pa
         return i !== undefined &&
           st.markers[i].getTooltip().getContent().includes('Renamed beside the map'); }""",
                            arg=spot["id"], timeout=30_000)
+
+
+def test_a_copied_link_opens_the_same_view_in_a_fresh_browser(app_url, page, browser):
+    """Issue #11: the clicked area, the centre and zoom, and the filters are in the URL; a
+    person who opens the copied link (no session, no cookies) sees the same map."""
+    page.goto(app_url)
+    _map_frame(page).locator(".nam-legend").wait_for(timeout=60_000)
+    _counts(page, until=lambda c: c[0] > 0 and c[1] > 0)
+    _pick_language(page, "Korean")
+    live = _live_frame(page)
+    live.evaluate("() => { const m = window.map; m.setView(m.getCenter(), m.getZoom() + 1,"
+                  " {animate: false}); }")
+    point = live.evaluate("""() => {
+      const m = window.map, pts = [], areas = [];
+      m.eachLayer(l => { const p = l.feature && l.feature.properties;
+        if (p && p.a) pts.push(m.latLngToContainerPoint(l.getLatLng()));
+        if (p && p.g) areas.push(l); });
+      const size = m.getSize();
+      for (const a of areas) {
+        const c = m.latLngToContainerPoint(a.getCenter());
+        if (c.x < 60 || c.y < 60 || c.x > size.x - 300 || c.y > size.y - 60) continue;
+        if (pts.every(p => Math.hypot(p.x - c.x, p.y - c.y) > 25))
+          return {x: c.x, y: c.y, id: a.feature.properties.g, name: a.feature.properties.n};
+      }
+      return null; }""")
+    assert point is not None
+    _map_frame(page).locator(".leaflet-container").click(position={"x": point["x"],
+                                                                   "y": point["y"]})
+    expect(page.get_by_text("Top countries of birth")).to_be_visible(timeout=30_000)
+    deadline = time.monotonic() + 30
+    link = ""  # location.href: Playwright's page.url can miss history.replaceState
+    while not ("view=" in link and f"sel=area%3A{point['id']}" in link):
+        assert time.monotonic() < deadline, link
+        time.sleep(0.2)
+        link = page.evaluate("() => window.location.href")
+    shown = live.evaluate("() => [window.map.getCenter(), window.map.getZoom()]")
+
+    fresh = browser.new_context(viewport={"width": 1500, "height": 1000})
+    try:
+        other = fresh.new_page()
+        other.goto(link)
+        expect(other.get_by_text("Top countries of birth")).to_be_visible(timeout=60_000)
+        expect(other.get_by_role("heading", name=re.compile(re.escape(point["name"]) + r"\b"))
+               ).to_be_visible()
+        expect(other.get_by_text("Speak Korean at home", exact=False).first).to_be_visible()
+        frame = _live_frame(other)
+        frame.wait_for_function("() => window.map && window.NAM_STATE.have.areas")
+        center, zoom = frame.evaluate("() => [window.map.getCenter(), window.map.getZoom()]")
+        assert zoom == shown[1]
+        assert abs(center["lat"] - shown[0]["lat"]) < 2e-5
+        assert abs(center["lng"] - shown[0]["lng"]) < 2e-5
+        # The clicked area is highlighted on the opened map too.
+        assert frame.evaluate("id => window.NAM_STATE.areaByGeoid[id].options.color",
+                              point["id"]) == "#d7301f"
+    finally:
+        fresh.close()
 
 
 def _pick_language(page, name: str) -> None:
@@ -281,6 +335,7 @@ def test_draw_a_rectangle_and_profile_the_areas_inside(app_url, page):
     # The drawing travels back to Python; the map page then offers the profile.
     link = page.get_by_role("link", name="You drew a shape: see who lives inside it")
     expect(link).to_be_visible(timeout=30_000)
+    page.wait_for_function("() => window.location.href.includes('shape=')")  # in a copied link
     link.click()
     option = page.get_by_text("The shape I drew on the map")
     expect(option).to_be_visible(timeout=30_000)

@@ -7,7 +7,8 @@
  * only what changed: per-area classes, values, margins and reliability, the visible
  * assets (a bit mask), the legend, the selection. The component answers with the
  * digests it holds ("have") and the user's last actions ("events": the last area or
- * asset clicked, the last shape drawn), numbered so Python handles each once.
+ * asset clicked, the last shape drawn, the last view after a pan or zoom), numbered so
+ * Python handles each once.
  *
  * Every string from data arrives already escaped by mapping.escape (names ending in
  * _html); nothing here builds markup from unescaped data.
@@ -273,7 +274,7 @@
 
   /* ---- the base map, built by folium ---- */
 
-  function buildBase(base) {
+  function buildBase(base, view) {
     if (state.map) { state.map.remove(); state.map = null; }
     state.have = {};
     state.areas = state.assets = state.outlines = state.legendBody = null;
@@ -287,7 +288,22 @@
     if (!window.map) { throw new Error("The map could not be created."); }
     state.map = window.map;
     state.baseKey = base.key;
+    // A view from a link, or from another page of the same data: kept only when it is
+    // near this map's data (another dataset's view would show an empty map).
+    if (view && isFinite(view.lat) && isFinite(view.lng) && isFinite(view.zoom) &&
+        state.map.getBounds().pad(1.0).contains([view.lat, view.lng])) {
+      state.map.setView([view.lat, view.lng], view.zoom, {animate: false});
+    }
     wireWheel(state.map);
+    var timer = null;
+    state.map.on("moveend", function () {  // the view goes to the page URL (a shared link)
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var c = state.map.getCenter();
+        report("view", {lat: Math.round(c.lat * 1e5) / 1e5, lng: Math.round(c.lng * 1e5) / 1e5,
+                        zoom: state.map.getZoom()});
+      }, 400);
+    });
   }
 
   function wireWheel(map) {
@@ -316,7 +332,7 @@
   function apply(args) {
     setHeight(args.height);
     var base = args.base;
-    if (state.baseKey !== base.key) { buildBase(base); setHeight(args.height); }
+    if (state.baseKey !== base.key) { buildBase(base, args.view); setHeight(args.height); }
     state.categories = args.categories;
     var changed = false, missing = false;
     var digests = args.digests, blobs = args.blobs || {};
