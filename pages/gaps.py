@@ -13,7 +13,7 @@ from mapping.gaps import (
     greedy_sites,
     highlight_outlines,
 )
-from ui import context
+from ui import context, url
 from ui import messages as msg
 from ui.filters import sidebar
 from ui.gap_views import gap_ranking_table, picks_table
@@ -24,15 +24,25 @@ area_set = data.area_set
 st.title("Where are the gaps?")
 st.caption("The community is what the sidebar picks (languages, else origins, else the "
            "indicator); the services are the sidebar's categories and services.")
-c1, c2, c3 = st.columns(3)
-radius = c1.number_input("Walking radius (metres)", 100, 5000, 800, step=100)
-k = c2.number_input("Sites to pick", 1, 20, 5)
-kinds = c3.multiselect("Candidate sites", ["branches", "assets", "areas"],
-                       default=["branches", "assets", "areas"])
+SITE_KINDS = ["branches", "assets", "areas"]
+url.restore("gap_radius", "r", default=800, decode=url.int_in(100, 5000))
+url.restore("gap_k", "k", default=5, decode=url.int_in(1, 20))
+url.restore("gap_sites", "sites", default=SITE_KINDS,
+            decode=lambda t: [v for v in t.split(",") if v in SITE_KINDS])
 records_language = bool(data.assets["languages"].map(len).any())
+url.restore("gap_strict", "strict", default=records_language, decode=lambda t: t == "1")
+c1, c2, c3 = st.columns(3)
+radius = c1.number_input("Walking radius (metres)", 100, 5000, step=100, key="gap_radius")
+k = c2.number_input("Sites to pick", 1, 20, key="gap_k")
+kinds = c3.multiselect("Candidate sites", SITE_KINDS, key="gap_sites")
 strict = st.checkbox("Only services offered in the chosen language / to the chosen community",
-                     value=records_language, disabled=not records_language,
+                     key="gap_strict", disabled=not records_language,
                      help="Off when no asset of this dataset records its languages.")
+strict = strict and records_language
+url.keep("r", int(radius), default=800)
+url.keep("k", int(k), default=5)
+url.keep("sites", ",".join(kinds) or "none", default=",".join(SITE_KINDS))
+url.keep("strict", int(strict), default=int(records_language))
 try:
     need = compute_measure(area_set, replace(filters, measure="count"))
     service_filters = filters if strict else replace(filters, languages=(), origins=(),

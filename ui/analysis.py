@@ -16,7 +16,7 @@ from mapping.datasets import Dataset
 from mapping.escape import markdown_text as md
 from mapping.moe import RELIABILITY_BY_CODE
 from mapping.service_areas import branches_of
-from ui import context
+from ui import context, map_widget, url
 from ui import messages as msg
 
 RELIABILITY_COLORS = {"reliable": "#2c7fb8", "use with caution": "#fdae61",
@@ -26,6 +26,7 @@ RELIABILITY_COLORS = {"reliable": "#2c7fb8", "use with caution": "#fdae61",
 def pick_selection(data: Dataset) -> tuple[list[str], str]:
     """Ask which areas to profile; return their ids and a title for the profile."""
     areas = data.area_set.areas
+    map_widget.read_url()  # a link to this page may carry a clicked area or a drawn shape
     options = ["Everything loaded", "Areas I choose", "A branch's service area"]
     clicked = st.session_state.get("selection")
     if clicked and clicked[0] == "area" and clicked[1] in areas.index:
@@ -36,15 +37,27 @@ def pick_selection(data: Dataset) -> tuple[list[str], str]:
     else:
         st.caption("Tip: draw a shape with the polygon or rectangle tool on the Map page to "
                    "profile the areas inside it.")
+    codes = {"The shape I drew on the map": "shape", "The area I clicked on the map": "area",
+             "Everything loaded": "all", "Areas I choose": "areas",
+             "A branch's service area": "branch"}
+    by_code = {v: k for k, v in codes.items() if k in options}
+    url.restore("profile_mode", "pm", default=options[0], decode=lambda t: by_code[t])
+    if st.session_state["profile_mode"] not in options:  # e.g. the shape was cleared
+        st.session_state["profile_mode"] = options[0]
     mode = st.radio("Profile of", options, horizontal=True, key="profile_mode")
+    url.keep("pm", codes[mode], default=codes[options[0]])
+    map_widget.write_selection_url()
     if mode == "The shape I drew on the map":
         geoids = areas_in_shape(data.area_set, shape)
         return geoids, f"{len(geoids)} areas inside the shape drawn on the map"
     if mode == "The area I clicked on the map":
         return [clicked[1]], str(areas.at[clicked[1], "name"])
     if mode == "Areas I choose":
+        url.restore("profile_areas", "pa", default=[],
+                    decode=lambda t: [g for g in t.split(",") if g in areas.index])
         chosen = st.multiselect("Areas", list(areas.index), key="profile_areas",
                                 format_func=lambda g: str(areas.at[g, "name"]))
+        url.keep("pa", ",".join(chosen), default="")
         return chosen, f"{len(chosen)} chosen areas of {data.area_set.title}"
     if mode == "A branch's service area":
         branches = branches_of(data.assets)
@@ -52,8 +65,11 @@ def pick_selection(data: Dataset) -> tuple[list[str], str]:
             msg.warning("This dataset has no library branches.")
             return [], ""
         assignment, _ = context.branch_service_areas(data)
-        branch = st.selectbox("Branch", sorted(assignment["branch"].dropna().unique()),
-                              key="profile_branch")
+        names = sorted(assignment["branch"].dropna().unique())
+        url.restore("profile_branch", "pb", default=names[0] if names else None,
+                    decode=lambda t: t if t in names else names[0])
+        branch = st.selectbox("Branch", names, key="profile_branch")
+        url.keep("pb", branch)
         geoids = list(assignment.index[assignment["branch"] == branch])
         return geoids, f"Service area of {branch}"
     return list(areas.index), f"All of {data.area_set.label}"

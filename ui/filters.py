@@ -26,7 +26,7 @@ _PARAMS = {  # session key -> URL parameter
 
 
 #: URL parameters a page writes itself (see ui.map_widget and the gap page).
-PAGE_PARAMS = frozenset({"view", "sel", "shape", "r", "k", "sites", "strict"})
+PAGE_PARAMS = frozenset({"view", "sel", "shape", "r", "k", "sites", "strict", "pm", "pa", "pb"})
 
 
 def _from_url() -> None:

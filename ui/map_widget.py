@@ -78,7 +78,7 @@ def _view_from_text(text: str) -> dict[str, float] | None:
     return None
 
 
-def _read_url(key: str) -> None:
+def read_url(key: str = "main_map") -> None:
     """Once per session: a shared link's clicked area or asset, drawn shape and view."""
     if st.session_state.get(f"_{key}_url_read"):
         return
@@ -93,16 +93,18 @@ def _read_url(key: str) -> None:
         st.session_state[f"_{key}_view"] = view
 
 
-def _write_url(key: str) -> None:
-    """Keep the clicked area or asset, the drawn shape and the view in the page URL."""
+def write_selection_url(key: str = "main_map", *, with_view: bool = False) -> None:
+    """Keep the clicked area or asset, the drawn shape (and the map's view) in the URL."""
     selection = st.session_state.get("selection")
     shape = st.session_state.get("drawn_shape")
     view = st.session_state.get(f"_{key}_view")
     wanted = {
         "sel": f"{selection[0]}:{selection[1]}" if selection else None,
         "shape": shape_to_text(shape) if isinstance(shape, dict) else None,
-        "view": f"{_num(view['lat'])},{_num(view['lng'])},{_num(view['zoom'])}" if view else None,
     }
+    if with_view:
+        wanted["view"] = (f"{_num(view['lat'])},{_num(view['lng'])},{_num(view['zoom'])}"
+                          if view else None)
     for param, value in wanted.items():
         if value is None:
             if param in st.query_params:
@@ -152,11 +154,11 @@ def show_map(base: LiveBase, data: LiveData, *, height: int = 640,
     shape (``shape``) and the centre and zoom (``view``) are kept in the page URL, so a
     copied link opens the same view.
     """
-    _read_url(key)
+    read_url(key)
     value = st.session_state.get(key)
     value = value if isinstance(value, dict) else {}
     _handle_events(value.get("events"), key)
-    _write_url(key)
+    write_selection_url(key, with_view=True)
     have = value.get("have") if value.get("base") == base.key else None
     have = have if isinstance(have, dict) else {}
     digests = {name: blob.digest if blob else "" for name, blob in data.blobs.items()}

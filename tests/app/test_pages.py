@@ -115,6 +115,25 @@ def test_gaps_page_ranks_and_picks_sites(app):
     assert 1 <= len(picks) <= 5
 
 
+
+def test_a_gap_page_link_keeps_radius_sites_and_picks(tmp_path, monkeypatch):
+    """Issue #11: the gap page's radius, number of picks and candidate sites are in its
+    link; a hand-edited value out of range falls back to the default."""
+    monkeypatch.setenv("NAM_DATA_DIR", str(tmp_path / "data"))
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("pages/gaps.py")
+    at.query_params.update({"r": "1500", "k": "99", "sites": "branches,areas"})
+    at.run()
+    assert not at.exception, at.exception
+    assert at.number_input(key="gap_radius").value == 1500
+    assert at.number_input(key="gap_k").value == 5  # 99 is beyond 20: the default
+    assert at.multiselect(key="gap_sites").value == ["branches", "areas"]
+    assert "within 1,500 m" in " ".join(m.value for m in at.markdown)
+    at.number_input(key="gap_radius").set_value(1200).run()
+    assert at.query_params["r"] == "1200"
+    assert "k" not in at.query_params  # the default is left out of the link
+
 @pytest.mark.parametrize("page,staff_control", [
     ("pages/census.py", "Import"),
     ("pages/data.py", "Check and save dataset"),
