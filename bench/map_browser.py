@@ -4,6 +4,7 @@ rebuild-everything map (the code path before issue #11), in one run.
 Run:  .venv/bin/python bench/map_browser.py                    (Cook County and the demo)
       .venv/bin/python bench/map_browser.py --smoke            (demo only, 2 changes; CI)
       .venv/bin/python bench/map_browser.py --datasets cook_county --changes 50
+      .venv/bin/python bench/map_browser.py --scale --changes 6     (+3,300 and 9,300 areas)
 
 Both apps are started the same way (``streamlit run``, this project's config, Debian's
 Chromium). For each, it opens the map page and waits for every area and asset, then
@@ -38,6 +39,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 CHROMIUM = "/usr/bin/chromium"
 LANGUAGES = {"demo": "Vietnamese", "cook_county": "Spanish"}
 
@@ -48,8 +50,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start(script: Path, cwd: Path, port: int, log: Path) -> subprocess.Popen:
+def _start(script: Path, cwd: Path, port: int, log: Path, data_dir: Path | None
+           ) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if data_dir is not None:
+        env["NAM_DATA_DIR"] = str(data_dir)
     cmd = [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
            "--server.port", str(port), "--server.address", "127.0.0.1"]
     proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
@@ -88,6 +93,18 @@ class Meter:
         self.raw += len(payload)
         comp = zlib.compressobj(6, zlib.DEFLATED, -15)
         self.deflated += len(comp.compress(payload) + comp.flush(zlib.Z_SYNC_FLUSH))
+
+    def wait_quiet(self, page, quiet_s: float = 1.5, timeout_s: float = 300.0) -> None:
+        """Wait until no websocket message has arrived for ``quiet_s`` seconds."""
+        deadline = time.monotonic() + timeout_s
+        last, since = -1, time.monotonic()
+        while time.monotonic() < deadline:
+            page.wait_for_timeout(100)  # lets Playwright deliver the frame events
+            if self.raw != last:
+                last, since = self.raw, time.monotonic()
+            elif time.monotonic() - since >= quiet_s:
+                return
+        raise TimeoutError("the websocket never went quiet")
 
     def take(self) -> tuple[int, int]:
         out = (self.raw, self.deflated)
@@ -136,10 +153,9 @@ def measure(approach: str, url: str, title: str, dataset: str, changes: int, pid
     started = time.monotonic()
     page.goto(f"{url}/?ds={dataset}")
     frame = _map_frame(page, title)
-    frame.locator(".nam-legend").first.wait_for(timeout=180_000)
-    page.wait_for_load_state("networkidle")
+    frame.locator(".nam-legend").first.wait_for(timeout=600_000)
     first_s = time.monotonic() - started
-    time.sleep(1.0)  # let the first load's last messages arrive before counting changes
+    meter.wait_quiet(page)  # the first load's last messages (the data after the map)
     first = meter.take()
     rss_first = _rss_mb(pid)
     language = LANGUAGES.get(dataset, "Spanish")
@@ -154,7 +170,7 @@ def measure(approach: str, url: str, title: str, dataset: str, changes: int, pid
             expected = "Foreign-born"
         _wait_legend(page, title, expected)
         times.append(time.monotonic() - t0)
-        page.wait_for_load_state("networkidle")
+        meter.wait_quiet(page)
         sent.append(meter.take())
     rss_after = _rss_mb(pid)
     page.close()
@@ -173,11 +189,22 @@ def main() -> None:
     parser.add_argument("--smoke", action="store_true", help="demo only, 2 filter changes")
     parser.add_argument("--datasets", nargs="*", default=["demo", "cook_county"])
     parser.add_argument("--changes", type=int, default=10)
+    parser.add_argument("--scale", action="store_true",
+                        help="also 3,300 areas and 9,300 areas with 50,000 assets "
+                             "(bench/scale_cases.py; the first load imports the assets)")
     args = parser.parse_args()
-    datasets = ["demo"] if args.smoke else args.datasets
+    datasets = ["demo"] if args.smoke else list(args.datasets)
     changes = 2 if args.smoke else args.changes
 
     work = Path(tempfile.mkdtemp(prefix="nam-bench-"))
+    data_dir = None
+    if args.scale:
+        from scale_cases import write_case
+
+        data_dir = work / "data"
+        write_case(data_dir / "datasets" / "scale_3300", areas=3300)
+        write_case(data_dir / "datasets" / "scale_9300", areas=9300, assets=50_000)
+        datasets += ["scale_3300", "scale_9300"]
     # The baseline runs from a folder of its own that serves the same static/ and config.
     (work / "rebuild").mkdir()
     shutil.copytree(ROOT / ".streamlit", work / "rebuild" / ".streamlit")
@@ -196,7 +223,7 @@ def main() -> None:
             for dataset in datasets:
                 for approach, (script, cwd, title) in apps.items():
                     port = _free_port()
-                    proc = _start(script, cwd, port, work / f"{dataset}-{port}.log")
+                    proc = _start(script, cwd, port, work / f"{dataset}-{port}.log", data_dir)
                     try:
                         row = measure(approach, f"http://127.0.0.1:{port}", title, dataset,
                                       changes, proc.pid, browser)
