@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 from typing import Any
 
 # Characters that could end a <script> block, open a template substitution or a
@@ -109,3 +110,18 @@ def neutralise_formula(text: str) -> str:
     ("'=HYPERLINK(1)", 'Mexico')
     """
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+_PLAIN_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
+
+
+def spreadsheet_cell(text: str) -> str:
+    """Return a text cell safe to open in a spreadsheet: a formula is neutralised, a plain
+    number (a negative longitude) is left as it is.
+
+    Examples
+    --------
+    >>> spreadsheet_cell("-87.623400"), spreadsheet_cell("-1+cmd|' /C calc'!A0")
+    ('-87.623400', "'-1+cmd|' /C calc'!A0")
+    """
+    return text if _PLAIN_NUMBER.fullmatch(text) else neutralise_formula(text)

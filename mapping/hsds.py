@@ -22,6 +22,7 @@ import pandas as pd
 from mapping.assets import CATEGORIES, RowProblem, category
 from mapping.catalog import language_name
 from mapping.errors import DataError
+from mapping.escape import spreadsheet_cell
 
 TAXONOMY_VOCABULARY = "newcomer-asset-map"
 _KEYWORDS = (
@@ -204,7 +205,8 @@ def write_hsds(export: pd.DataFrame) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
         resources = []
         for name, rows in tables.items():
-            frame = pd.DataFrame(rows)
+            # Every cell is text; none may start a formula in the spreadsheet it is opened in.
+            frame = pd.DataFrame(rows).map(lambda v: spreadsheet_cell(str(v)))
             zf.writestr(f"{name}.csv", frame.to_csv(index=False))
             resources.append({"name": name, "path": f"{name}.csv", "format": "csv",
                               "schema": {"fields": [{"name": c, "type": "string"}

@@ -1,9 +1,11 @@
 """Open Referral packages: the real samples read, and our own packages round-trip."""
 
 import io
+import re
 import zipfile
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 
 from mapping.assets import normalize_assets
@@ -83,3 +85,23 @@ def test_official_hsds_1_1_sample_round_trips(shared, tmp_path):
     assert _comparable(again) == _comparable(
         exported.drop(columns="geometry").assign(services=exported["services"].str.split("; "),
                                                  languages=exported["languages"].str.split("; ")))
+
+
+def test_the_package_is_safe_to_open_in_a_spreadsheet(demo):
+    """Issue #8 item 6: no cell of an HSDS export starts a formula; numbers stay numbers."""
+    exported = export_frame(demo.assets, demo.area_set.areas).head(3).copy()
+    exported.loc[exported.index[0], "name"] = '=HYPERLINK("http://x.test","click")'
+    exported.loc[exported.index[1], "organization"] = "@SUM(A1:A9)"
+    exported.loc[exported.index[2], "phone"] = "+1 312-555-0100"
+    exported.loc[exported.index[2], "services"] = "-2+3; ESL"
+    with zipfile.ZipFile(io.BytesIO(write_hsds(exported))) as zf:
+        cells = {name: pd.read_csv(zf.open(name), dtype=str, keep_default_na=False)
+                 for name in zf.namelist() if name.endswith(".csv")}
+    for name, frame in cells.items():
+        for value in frame.to_numpy().ravel():
+            if value[:1] in ("=", "+", "-", "@"):  # only a plain number may start so
+                assert re.fullmatch(r"-?\d+(\.\d+)?", value), (name, value)
+    names = set(cells["locations.csv"]["name"])
+    assert "'=HYPERLINK(\"http://x.test\",\"click\")" in names
+    assert "'@SUM(A1:A9)" in set(cells["organizations.csv"]["name"])
+    assert float(cells["locations.csv"]["longitude"].iloc[0]) < 0  # -97.9...: untouched
