@@ -6,6 +6,7 @@ import hmac
 
 import streamlit as st
 
+from mapping.attempts import AttemptLimiter
 from ui import context
 
 
@@ -27,18 +28,35 @@ def staff_sign_in() -> None:
         return
     st.sidebar.text_input("Staff passcode", type="password", key="staff_passcode_typed",
                           on_change=_check, args=(passcode,))
-    if st.session_state.pop("_staff_refused", False):
-        st.sidebar.error("That passcode is not right.")
+    if refused := st.session_state.pop("_staff_refused", None):
+        st.sidebar.error(refused)
+
+
+@st.cache_resource
+def _limiter() -> AttemptLimiter:
+    """One count of wrong guesses per process, shared by every session."""
+    return AttemptLimiter(limit=5, window=600, lockout=300)
 
 
 def _check(passcode: str) -> None:
-    """Callback: compare in constant time, then forget what was typed."""
+    """Callback: refuse while locked out, compare in constant time, forget what was typed."""
     typed = st.session_state.get("staff_passcode_typed", "")
-    if typed:
-        ok = hmac.compare_digest(typed.encode(), passcode.encode())
-        st.session_state["_staff"] = ok
-        st.session_state["_staff_refused"] = not ok
     st.session_state["staff_passcode_typed"] = ""
+    if not typed:
+        return
+    limiter = _limiter()
+    wait = limiter.locked_for("staff")
+    if wait > 0:
+        st.session_state["_staff_refused"] = (
+            f"Too many wrong passcodes: try again in {max(1, round(wait / 60))} minute(s).")
+        return
+    ok = hmac.compare_digest(typed.encode(), passcode.encode())
+    st.session_state["_staff"] = ok
+    if ok:
+        limiter.succeeded("staff")
+    else:
+        limiter.failed("staff")
+        st.session_state["_staff_refused"] = "That passcode is not right."
 
 
 def require_staff() -> None:

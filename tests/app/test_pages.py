@@ -152,3 +152,29 @@ def test_with_a_staff_passcode_visitors_cannot_save_datasets(tmp_path, monkeypat
     assert staff_control not in [b.label for b in at.button]
     at.sidebar.text_input(key="staff_passcode_typed").input("maple-2026").run()
     assert staff_control in [b.label for b in at.button]
+
+
+def test_wrong_passcodes_lock_staff_sign_in_for_a_while(tmp_path, monkeypatch):
+    """Issue #8 item 7: 25 wrong guesses in 24 s, then the right one, used to get in. Now
+    the fifth wrong guess locks sign-in (every session of the server) for five minutes."""
+    from ui.access import _limiter
+
+    monkeypatch.setenv("NAM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NAM_STAFF_PASSCODE", "maple-2026")
+    _limiter.clear()
+    try:
+        at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+        at.run()
+        at.switch_page("pages/assets.py").run()
+        for guess in range(5):
+            at.sidebar.text_input(key="staff_passcode_typed").input(f"guess-{guess}").run()
+            assert any("not right" in e.value for e in at.sidebar.error)
+        # A new visitor (another session) with the right passcode is refused too, for now.
+        other = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+        other.run()
+        other.switch_page("pages/assets.py").run()
+        other.sidebar.text_input(key="staff_passcode_typed").input("maple-2026").run()
+        assert any("Too many wrong passcodes" in e.value for e in other.sidebar.error)
+        assert any("for library staff" in i.value for i in other.info)
+    finally:
+        _limiter.clear()
