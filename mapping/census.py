@@ -144,25 +144,41 @@ class CensusClient:
         body = self.fetch(url)
         try:
             return json.loads(body)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError, UnicodeDecodeError):
             raise CensusError(f"the Census API sent something that is not data for "
                               f"{_public(url)}: {body[:120]!r}") from None
 
+    def get_rows(self, path: str, params: Mapping[str, str], *, columns: int) -> list[list[str]]:
+        """Return a data answer's rows (header first), checked for the API's shape: a list
+        of rows of text, all as long as the header, at least ``columns`` wide."""
+        rows = self.get_json(path, params)
+        if not (isinstance(rows, list) and rows and all(isinstance(r, list) for r in rows)
+                and len(rows[0]) >= columns
+                and all(len(r) == len(rows[0]) for r in rows)
+                and all(v is None or isinstance(v, (str, int, float)) for r in rows for v in r)):
+            raise CensusError(f"the Census API answered {path} in an unexpected shape (not a "
+                              "table of rows); try again later, or report it if it persists")
+        return [["" if v is None else str(v) for v in r] for r in rows]
+
     def states(self, year: int) -> dict[str, str]:
         """Return ``{state FIPS: name}`` for a release."""
-        rows = self.get_json(f"{year}/acs/acs5", {"get": "NAME", "for": "state:*"})
+        rows = self.get_rows(f"{year}/acs/acs5", {"get": "NAME", "for": "state:*"}, columns=2)
         return dict(sorted(((r[1], r[0]) for r in rows[1:]), key=lambda x: x[1]))
 
     def counties(self, year: int, state: str) -> dict[str, str]:
         """Return ``{county FIPS: name}`` of one state for a release."""
-        rows = self.get_json(f"{year}/acs/acs5", {"get": "NAME", "for": "county:*",
-                                                  "in": f"state:{state}"})
+        rows = self.get_rows(f"{year}/acs/acs5", {"get": "NAME", "for": "county:*",
+                                                  "in": f"state:{state}"}, columns=3)
         return dict(sorted(((r[2], r[0]) for r in rows[1:]), key=lambda x: x[1]))
 
     def group(self, year: int, table: str) -> dict[str, str]:
         """Return ``{estimate variable: label}`` of a table, from ``groups/<table>.json``."""
         data = self.get_json(f"{year}/acs/acs5/groups/{table}.json")
         variables = data.get("variables", {}) if isinstance(data, dict) else {}
+        if not isinstance(variables, dict) or not all(isinstance(m, dict)
+                                                      for m in variables.values()):
+            raise CensusError(f"the Census API described table {table} in an unexpected shape; "
+                              "try again later, or report it if it persists")
         out = {name: str(meta.get("label", "")) for name, meta in variables.items()
                if re.fullmatch(rf"{table}_\d{{3}}E", name)}
         if not out:
@@ -175,12 +191,16 @@ class CensusClient:
         frames = []
         for start in range(0, len(variables), MAX_VARIABLES_PER_CALL):
             chunk = list(variables[start:start + MAX_VARIABLES_PER_CALL])
-            rows = self.get_json(f"{year}/acs/acs5", {"get": ",".join(chunk), "for": "tract:*",
-                                                      "in": f"state:{state} county:{county}"})
-            if not rows or len(rows) < 2:
+            rows = self.get_rows(f"{year}/acs/acs5", {"get": ",".join(chunk), "for": "tract:*",
+                                                      "in": f"state:{state} county:{county}"},
+                                 columns=len(chunk) + 3)
+            if len(rows) < 2:
                 raise CensusError(f"the Census API has no tracts for county {county} of state "
                                   f"{state} in {year}")
             header, body = rows[0], rows[1:]
+            if not {"state", "county", "tract"} <= set(header):
+                raise CensusError("the Census API answered without the state, county and tract "
+                                  "columns; try again later, or report it if it persists")
             frame = pd.DataFrame(body, columns=header, dtype=object)
             frame["GEOID"] = frame["state"] + frame["county"] + frame["tract"]
             frames.append(frame.drop(columns=["state", "county", "tract"]).set_index("GEOID"))

@@ -34,6 +34,7 @@ class FakeCensus:
     valid_keys: set[str] = field(default_factory=lambda: {"GOODKEY"})
     fail_next: int = 0  # answer this many requests with 500 first
     delay_next: float = 0.0  # sleep this long before the next answer (once)
+    bodies_next: list[str] = field(default_factory=list)  # answer the next requests so (200)
     log: list[str] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
 
@@ -84,6 +85,8 @@ class FakeCensus:
     # ------------------------------------------------------------ routing
 
     def answer(self, raw_path: str) -> tuple[int, str | bytes, dict[str, str]]:
+        if self.bodies_next and not raw_path.startswith("/geo/"):
+            return 200, self.bodies_next.pop(0), {"Content-Type": "application/json"}
         parts = urllib.parse.urlsplit(raw_path)
         query = dict(urllib.parse.parse_qsl(parts.query))
         path = parts.path

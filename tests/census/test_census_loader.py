@@ -252,3 +252,27 @@ def test_command_line_loads_for_a_scheduled_refresh(fake_census, tmp_path, monke
     code = main(["--state", "53", "--county", "999", "--year", "2019",
                  "--api-base", f"{fake_census.url}/data"])
     assert code == 2 and "no county 999" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("body", [
+    '{"error": "not rows"}',                       # an object where rows belong
+    '[["NAME", "state"], ["Washington"]]',         # a row shorter than the header
+    '[["NAME"], ["Washington"]]',                   # too narrow to hold a state code
+    '[["NAME", "state"], [["nested"], "53"]]',      # a cell that is not text
+    "[" * 100_000 + "]" * 100_000,                  # nested deeper than Python parses
+    "[]",
+])
+def test_a_census_answer_of_the_wrong_shape_is_a_clear_message(fake_census, body):
+    """Issue #8 item 5: wrong-shaped JSON raised AttributeError / IndexError / RecursionError."""
+    fake_census.bodies_next = [body]
+    with pytest.raises(CensusError, match=r"unexpected shape|not data"):
+        client(fake_census).states(2019)
+
+
+def test_a_table_described_in_the_wrong_shape_is_a_clear_message(fake_census):
+    fake_census.bodies_next = ['{"variables": ["B05006_001E"]}']
+    with pytest.raises(CensusError, match="unexpected shape"):
+        client(fake_census).group(2019, "B05006")
+    fake_census.bodies_next = ['{"variables": {"B05006_001E": "Total"}}']
+    with pytest.raises(CensusError, match="unexpected shape"):
+        client(fake_census).group(2019, "B05006")
