@@ -22,6 +22,7 @@ Example (abridged)::
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 import zipfile
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import charset_normalizer
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -410,18 +412,73 @@ def _strip_columns(frame: pd.DataFrame) -> dict[str, str]:
     return {c: c.strip() if isinstance(c, str) else c for c in frame.columns}
 
 
+#: Encodings a library's export may come in when it is not UTF-8 (Excel and older systems
+#: in the Americas and Western Europe); charset-normalizer picks among them by the content.
+#: Central European cp1250 is left out on purpose: on short files it wins over cp1252 and
+#: turns Spanish "ñ" into "ń".
+LEGACY_ENCODINGS = ("cp1252", "latin_1", "iso8859_15", "mac_roman", "cp850")
+
+
+def decode_text(data: bytes, *, name: str) -> tuple[str, str]:
+    """Return a text file's content and the encoding it was read with.
+
+    UTF-8 (with or without a byte-order mark) and UTF-16 (with a byte-order mark, or
+    without one when every other byte of ASCII text is zero) are taken as they are; a
+    legacy single-byte encoding (:data:`LEGACY_ENCODINGS`, as Excel and older library
+    systems export) is identified by charset-normalizer from the content.
+
+    Raises
+    ------
+    DataError
+        When no encoding fits (for example a binary file named .csv).
+
+    Examples
+    --------
+    >>> decode_text("Niños de España, Bogotá".encode("cp1252"), name="x.csv")
+    ('Niños de España, Bogotá', 'cp1252')
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16"), "utf-16"
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    if b"\x00" in data:  # UTF-16 without a byte-order mark, or not text at all
+        half = max(1, len(data) // 2)
+        for encoding, zeros in (("utf-16-le", data[1::2]), ("utf-16-be", data[0::2])):
+            if zeros.count(0) > half * 0.6:
+                try:
+                    return data.decode(encoding), "utf-16"
+                except UnicodeDecodeError:
+                    break
+        raise DataError(f"{name}: this is not a text (CSV) file; save it as UTF-8 CSV and "
+                        "upload it again")
+    best = charset_normalizer.from_bytes(data, cp_isolation=list(LEGACY_ENCODINGS)).best()
+    if best is None:
+        raise DataError(f"{name}: cannot tell its text encoding; save it as UTF-8 CSV and "
+                        "upload it again")
+    return str(best), str(best.encoding)
+
+
 def read_table(path: Path) -> pd.DataFrame:
-    """Return a table (CSV, or the attributes of a vector file) with every value as text."""
+    """Return a table (CSV, or the attributes of a vector file) with every value as text.
+
+    A CSV's encoding is in ``frame.attrs["encoding"]`` (see :func:`decode_text`).
+    """
     if not path.exists():
         raise DataError(f"file not found: {path}")
     try:
         if path.suffix.lower() in (".csv", ".txt"):
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            text, encoding = decode_text(path.read_bytes(), name=path.name)
+            frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+            frame.attrs["encoding"] = encoding
         else:
             frame = pd.DataFrame(read_vector(path).drop(columns="geometry"))
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise DataError(f"{path.name}: cannot be read as CSV ({exc})") from None
-    return frame.rename(columns=_strip_columns(frame))
+    out = frame.rename(columns=_strip_columns(frame))
+    out.attrs.update(frame.attrs)
+    return out
 
 
 def to_numbers(values: pd.Series, *, what: str, moe: bool = False,

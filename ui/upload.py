@@ -17,6 +17,7 @@ from mapping.assets import CATEGORIES
 from mapping.catalog import LANGUAGE_GROUPS, ROLES, TOPICS
 from mapping.datasets import read_table, read_vector
 from mapping.errors import MappingError
+from mapping.escape import markdown_text as md
 from mapping.uploads import (
     ASSET_TYPES,
     BOUNDARY_TYPES,
@@ -56,7 +57,16 @@ def _upload(label: str, types: tuple[str, ...], key: str, help_text: str) -> Pat
 
 def _columns_of(path: Path, *, vector: bool) -> list[str]:
     frame = read_vector(path).drop(columns="geometry") if vector else read_table(path)
+    _say_encoding(frame, path.name)
     return [str(c).strip() for c in frame.columns]
+
+
+def _say_encoding(frame: object, name: str) -> None:
+    """Say when a CSV was not UTF-8 and which encoding it was read with."""
+    encoding = getattr(frame, "attrs", {}).get("encoding")
+    if encoding and encoding != "utf-8":
+        st.caption(f"{md(name)} was read as {encoding} text (not UTF-8): check that accented "
+                   "names look right below.")
 
 
 def upload_form() -> None:
@@ -122,6 +132,7 @@ def _table_step() -> tuple[Path | None, dict[str, object] | None]:
     if table is None:
         return None, None
     frame = read_table(table)
+    _say_encoding(frame, table.name)
     cols = [str(c) for c in frame.columns]
     t1, t2, t3 = st.columns(3)
     tid = t1.selectbox("Id column (joins to the areas)", cols, key="t_id")

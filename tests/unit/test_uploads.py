@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from mapping.datasets import find_dataset, list_datasets, load_dataset
+from mapping.datasets import find_dataset, list_datasets, load_dataset, read_table
 from mapping.errors import DataError, UploadRejected
 from mapping.uploads import build_spec, numeric_columns, safe_filename, save_dataset, store_upload
 
@@ -94,3 +94,31 @@ def test_a_200_mb_upload_is_refused_with_the_limit_named(tmp_path, settings):
         store_upload("huge.csv", data, tmp_path / "in", allowed=(".csv",),
                      max_bytes=settings.max_upload_bytes)
     assert not (tmp_path / "in").exists()
+
+
+ROWS = [("Centro Latino – Bogotá", "Café, ESL"), ("Łódź Polish Club", "Kraków; Gdańsk"),
+        ("Müller Straße Haus", "Köln"), ("École française", "Montréal"),
+        ("Niños de España", "Peñalolén")]
+
+
+@pytest.mark.parametrize("encoding,rows", [
+    ("utf-8", ROWS), ("utf-8-sig", ROWS), ("utf-16", ROWS),
+    ("utf-16-le", ROWS),                       # no byte-order mark
+    ("cp1252", [ROWS[0], ROWS[2], ROWS[3], ROWS[4]]),  # Excel on Windows ("Save as CSV")
+    ("latin-1", [ROWS[2], ROWS[3], ROWS[4]]),
+])
+def test_csv_in_the_encodings_libraries_export_reads_the_same_text(tmp_path, encoding, rows):
+    """Issue #8 item 8: Latin-1, CP1252 and UTF-16 files were refused."""
+    path = tmp_path / "assets.csv"
+    text = "name,notes\r\n" + "".join(f'"{a}","{b}"\r\n' for a, b in rows)
+    path.write_bytes(text.encode(encoding))
+    frame = read_table(path)
+    assert list(zip(frame["name"], frame["notes"], strict=True)) == rows
+    assert frame.attrs["encoding"]  # said, never silent
+
+
+def test_a_binary_file_named_csv_is_refused_with_what_to_do(tmp_path):
+    path = tmp_path / "assets.csv"
+    path.write_bytes(bytes(range(256)) * 8)
+    with pytest.raises(DataError, match="save it as UTF-8 CSV"):
+        read_table(path)
