@@ -30,6 +30,23 @@ COUNT_JS = """() => {
 
 MAP_TITLE = "ui.map_widget.nam_map"
 
+#: The centre of an area with no asset within 25 px, at least ``margin`` px inside the map
+#: (300 px from the right, where the legend is): a click there lands on the area.
+AREA_AWAY_FROM_ASSETS_JS = """margin => {
+  const m = window.map, pts = [], areas = [];
+  m.eachLayer(l => { const p = l.feature && l.feature.properties;
+    if (p && p.a) pts.push(m.latLngToContainerPoint(l.getLatLng()));
+    if (p && p.g) areas.push(l); });
+  const size = m.getSize();
+  for (const a of areas) {
+    const c = m.latLngToContainerPoint(a.getCenter());
+    if (c.x < margin || c.y < margin || c.x > size.x - 300 || c.y > size.y - margin) continue;
+    if (pts.every(p => Math.hypot(p.x - c.x, p.y - c.y) > 25))
+      return {x: c.x, y: c.y, id: a.feature.properties.g, name: a.feature.properties.n};
+  }
+  return null;
+}"""
+
 
 def _map_frame(page):
     page.wait_for_selector(f"iframe[title='{MAP_TITLE}']", timeout=60_000)
@@ -75,20 +92,7 @@ def test_every_area_and_asset_drawn_filter_changes_map_and_clicks_open_panels(ap
     for f in page.frames:
         if "nam_map" in f.url:
             target = f
-    point = target.evaluate("""() => {
-      const m = window.map, pts = [], areas = [];
-      m.eachLayer(l => { const p = l.feature && l.feature.properties;
-        if (p && p.a) pts.push(m.latLngToContainerPoint(l.getLatLng()));
-        if (p && p.g) areas.push(l); });
-      const size = m.getSize();
-      for (const a of areas) {
-        const c = m.latLngToContainerPoint(a.getCenter());
-        if (c.x < 40 || c.y < 40 || c.x > size.x - 300 || c.y > size.y - 40) continue;
-        if (pts.every(p => Math.hypot(p.x - c.x, p.y - c.y) > 25))
-          return {x: c.x, y: c.y, name: a.feature.properties.n};
-      }
-      return null;
-    }""")
+    point = target.evaluate(AREA_AWAY_FROM_ASSETS_JS, 40)
     assert point is not None
     _map_frame(page).locator(".leaflet-container").click(position={"x": point["x"], "y": point["y"]})
     expect(page.get_by_text("Top countries of birth")).to_be_visible(timeout=30_000)
@@ -192,19 +196,7 @@ def test_a_copied_link_opens_the_same_view_in_a_fresh_browser(app_url, page, bro
     live = _live_frame(page)
     live.evaluate("() => { const m = window.map; m.setView(m.getCenter(), m.getZoom() + 1,"
                   " {animate: false}); }")
-    point = live.evaluate("""() => {
-      const m = window.map, pts = [], areas = [];
-      m.eachLayer(l => { const p = l.feature && l.feature.properties;
-        if (p && p.a) pts.push(m.latLngToContainerPoint(l.getLatLng()));
-        if (p && p.g) areas.push(l); });
-      const size = m.getSize();
-      for (const a of areas) {
-        const c = m.latLngToContainerPoint(a.getCenter());
-        if (c.x < 60 || c.y < 60 || c.x > size.x - 300 || c.y > size.y - 60) continue;
-        if (pts.every(p => Math.hypot(p.x - c.x, p.y - c.y) > 25))
-          return {x: c.x, y: c.y, id: a.feature.properties.g, name: a.feature.properties.n};
-      }
-      return null; }""")
+    point = live.evaluate(AREA_AWAY_FROM_ASSETS_JS, 60)
     assert point is not None
     _map_frame(page).locator(".leaflet-container").click(position={"x": point["x"],
                                                                    "y": point["y"]})

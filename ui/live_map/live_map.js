@@ -22,7 +22,7 @@
     have: {}, pending: null, seq: Date.now(), events: {},
     style: null, visible: undefined, legendHtml: null, selected: null, height: null,
     areas: null, areaByGeoid: {}, assets: null, markers: [], markerById: {},
-    outlines: null, legendBody: null, categories: [], missingReports: 0,
+    outlines: null, legendBody: null, missingReports: 0,
   };
   window.NAM_STATE = state;
 
@@ -333,7 +333,6 @@
     setHeight(args.height);
     var base = args.base;
     if (state.baseKey !== base.key) { buildBase(base, args.view); setHeight(args.height); }
-    state.categories = args.categories;
     var changed = false, missing = false;
     var digests = args.digests, blobs = args.blobs || {};
     for (var name in digests) {
