@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from mapping import web
 from mapping.catalog import language_group
 from mapping.datasets import LoadReport, check_zip
 from mapping.errors import DataError
@@ -54,6 +55,7 @@ BOUNDARY_BASE = "https://www2.census.gov/geo/tiger"
 TABLES = ("B05002", "B05006", "B05005", "C16001", "C16002", "B06009", "B06012")
 MAX_VARIABLES_PER_CALL = 50
 MAX_BOUNDARY_BYTES = 200 * 1024 * 1024
+MAX_API_BYTES = 50_000_000  # a whole state's tracts × 50 variables is ~3 MB
 FIRST_YEAR = 2009
 
 Progress = Callable[[float, str], None]
@@ -75,63 +77,61 @@ class CensusClient:
         Service roots; tests point them at a local server speaking the same format.
     key
         Census API key (free at https://api.census.gov/data/key_signup.html).
-    timeout
-        Seconds to wait for each response.
+    timeout, boundary_timeout
+        Seconds allowed for a whole answer of the Data API, and of a boundary file.
     retries
         Further attempts after a 5xx answer or a time-out, waiting ``backoff * 2**n`` s.
     """
 
     def __init__(self, *, api_base: str = API_BASE, boundary_base: str = BOUNDARY_BASE,
-                 key: str | None = None, timeout: float = 60.0, retries: int = 3,
-                 backoff: float = 1.0, sleep: Callable[[float], None] = time.sleep) -> None:
+                 key: str | None = None, timeout: float = 120.0,
+                 boundary_timeout: float = 900.0, retries: int = 3, backoff: float = 1.0,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         self.api_base = api_base.rstrip("/")
         self.boundary_base = boundary_base.rstrip("/")
         self.key = key or None
         self.timeout = timeout
+        self.boundary_timeout = boundary_timeout
         self.retries = retries
         self.backoff = backoff
         self._sleep = sleep
         self.requested: list[str] = []  # URLs asked for (without the key): provenance
 
-    def _open(self, url: str, *, max_bytes: int) -> tuple[int, Mapping[str, str], bytes]:
-        if not url.startswith(("https://", "http://")):
-            raise CensusError(f"refusing to open {url!r}: only http(s) addresses are used")
-        # Only http(s) reaches this line (checked just above).
-        request = urllib.request.Request(url, headers={"User-Agent": "newcomer-asset-map"})  # noqa: S310
-        opener = urllib.request.build_opener(_NoRedirect)
-        with opener.open(request, timeout=self.timeout) as response:
-            body = response.read(max_bytes + 1)
-            if len(body) > max_bytes:
-                raise CensusError(f"the answer from {_public(url)} is larger than "
-                                  f"{max_bytes // 1_000_000} MB; refusing it")
-            return response.status, response.headers, body
-
-    def fetch(self, url: str, *, max_bytes: int = 50 * 1024 * 1024) -> bytes:
-        """Return the body at ``url``, retrying 5xx and time-outs; raise :class:`CensusError`."""
+    def fetch(self, url: str, *, max_bytes: int = MAX_API_BYTES,
+              total_seconds: float | None = None) -> bytes:
+        """Return the body at ``url``, bounded in size and total time (``timeout`` s unless
+        given), retrying 5xx answers and slow ones; raise :class:`CensusError`."""
         self.requested.append(_public(url))
+        seconds = self.timeout if total_seconds is None else total_seconds
         attempt = 0
         while True:
             try:
-                status, headers, body = self._open(url, max_bytes=max_bytes)
-            except urllib.error.HTTPError as exc:
-                status, headers, body = exc.code, exc.headers, exc.read()
-            except (TimeoutError, urllib.error.URLError, ConnectionError, OSError) as exc:
-                reason = getattr(exc, "reason", exc)
-                # A time-out may pass; a refused connection or an unknown host will not.
-                if isinstance(reason, TimeoutError) and attempt < self.retries:
+                answer = web.ask(url, max_bytes=max_bytes, total_seconds=seconds,
+                                 handlers=(_NoRedirect(),))
+            except web.AnswerTooLarge as exc:
+                raise CensusError(str(exc)) from None
+            except web.AnswerTooSlow:
+                if attempt < self.retries:
                     self._sleep(self.backoff * 2**attempt)
                     attempt += 1
                     continue
                 raise CensusError(
-                    f"cannot reach {urllib.parse.urlsplit(url).netloc} ({reason}). Check the "
+                    f"{web.host(url)} did not answer in full within {seconds:g} s "
+                    f"({attempt + 1} tries). Check the internet connection and try again later, "
+                    "or use a dataset loaded before (they work offline), or import a table "
+                    "downloaded from data.census.gov") from None
+            except (urllib.error.URLError, ConnectionError, OSError) as exc:
+                reason = getattr(exc, "reason", exc)
+                raise CensusError(
+                    f"cannot reach {web.host(url)} ({reason}). Check the "
                     "internet connection, or use a dataset loaded before (they work offline), "
                     "or import a table downloaded from data.census.gov") from None
-            if status >= 500 and attempt < self.retries:
+            if answer.status >= 500 and attempt < self.retries:
                 self._sleep(self.backoff * 2**attempt)
                 attempt += 1
                 continue
-            _raise_for_answer(url, status, headers, body)
-            return body
+            _raise_for_answer(url, answer.status, answer.headers, answer.body)
+            return answer.body
 
     def get_json(self, path: str, params: Mapping[str, str] | None = None) -> Any:
         """Return the decoded JSON of an API path (the key is added when there is one)."""
@@ -213,7 +213,8 @@ class CensusClient:
         last: CensusError | None = None
         for url in urls:
             try:
-                return self.fetch(url, max_bytes=MAX_BOUNDARY_BYTES), url
+                return self.fetch(url, max_bytes=MAX_BOUNDARY_BYTES,
+                                  total_seconds=self.boundary_timeout), url
             except CensusError as exc:
                 last = exc
         raise CensusError(f"no tract boundaries for state {state} in {year}: {last}")

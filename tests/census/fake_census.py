@@ -35,6 +35,9 @@ class FakeCensus:
     fail_next: int = 0  # answer this many requests with 500 first
     delay_next: float = 0.0  # sleep this long before the next answer (once)
     bodies_next: list[str] = field(default_factory=list)  # answer the next requests so (200)
+    # "drip-body" / "drip-headers": one byte every 0.2 s, for ever; "huge": 60 MB of JSON-ish
+    # text without a Content-Length. Applies to every request while set.
+    misbehave: str = ""
     log: list[str] = field(default_factory=list)
     server: ThreadingHTTPServer | None = None
 
@@ -53,6 +56,8 @@ class FakeCensus:
 
             def do_GET(self) -> None:
                 fake.log.append(self.path)
+                if fake.misbehave:
+                    return self._misbehave(fake.misbehave)
                 if fake.delay_next:
                     delay, fake.delay_next = fake.delay_next, 0.0
                     time.sleep(delay)
@@ -62,6 +67,30 @@ class FakeCensus:
                                            "We've logged the error and we'll correct it ASAP.")
                 status, body, headers = fake.answer(self.path)
                 self._send(status, body, headers)
+
+            def _misbehave(self, how: str) -> None:
+                try:
+                    if how == "drip-headers":
+                        for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 10_000:
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                            time.sleep(0.2)
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    if how == "drip-body":
+                        self.send_header("Content-Length", "100000")
+                        self.end_headers()
+                        for _ in range(100_000):
+                            self.wfile.write(b" ")
+                            self.wfile.flush()
+                            time.sleep(0.2)
+                    elif how == "huge":
+                        self.end_headers()
+                        chunk = b'[["x"],' + b" " * (1024 * 1024)
+                        for _ in range(60):
+                            self.wfile.write(chunk)
+                except OSError:  # the client hung up: what it should do
+                    pass
 
             def _send(self, status: int, body: str | bytes, headers: dict | None = None) -> None:
                 data = body.encode() if isinstance(body, str) else body

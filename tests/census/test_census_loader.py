@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import urllib.parse
 
 import numpy as np
@@ -108,8 +109,27 @@ def test_a_timeout_is_retried_then_reported(fake_census, settings):
     ok = client(fake_census, timeout=0.5, retries=1)
     assert ok.counties(2019, "41")["051"] == "Multnomah County, Oregon"
     fake_census.delay_next = 1.5
-    with pytest.raises(CensusError, match=r"cannot reach 127\.0\.0\.1"):
+    with pytest.raises(CensusError, match=r"127\.0\.0\.1:\d+ did not answer in full within "
+                                          r"0\.5 s \(1 tries\)"):
         client(fake_census, timeout=0.5, retries=0).counties(2019, "41")
+
+
+@pytest.mark.parametrize("how", ["drip-body", "drip-headers"])
+def test_a_server_that_drips_is_cut_off_at_the_total_time(fake_census, how):
+    """Each byte arrives well within any per-read time-out; the whole answer would take
+    hours. The client gives up at its total time (1 s here), retries once, and says so."""
+    fake_census.misbehave = how
+    started = time.monotonic()
+    with pytest.raises(CensusError, match=r"did not answer in full within 1 s \(2 tries\)"):
+        client(fake_census, timeout=1, retries=1).counties(2019, "41")
+    assert time.monotonic() - started < 30  # two tries of 1 s, with room for a loaded machine
+    assert len(fake_census.log) == 2
+
+
+def test_an_oversized_answer_is_refused_before_it_is_held(fake_census, monkeypatch):
+    fake_census.misbehave = "huge"
+    with pytest.raises(CensusError, match=r"larger than 50 MB; refusing it"):
+        client(fake_census, retries=0).counties(2019, "41")
 
 
 @pytest.mark.parametrize("kwargs,setup,message", [

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import threading
+import time
 import urllib.parse
 from email.parser import BytesParser
 from email.policy import default
@@ -191,3 +192,164 @@ def test_nominatim_through_geopy_identifies_itself_and_places_what_it_knows(libr
 
 def test_nominatim_keeps_to_one_request_a_second_by_default():
     assert NominatimGeocoder()._lookup.min_delay_seconds == 1.0
+
+
+# ---------------------------------------------------------------- hostile or broken services
+
+
+def _hostile_handler(how: str):
+    """A geocoder (either format) that answers badly: ``how`` says in what way."""
+    def factory(state):
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def _answer(self):
+                state.requests.append(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                rows = self.rfile.read(length).decode("utf-8", "replace") if length else ""
+                try:
+                    self.send_response(200)
+                    if how == "html":
+                        body = (b"<!DOCTYPE html><html><body><h1>Service Unavailable</h1>"
+                                b"<p>The geocoder is down for maintenance.</p></body></html>")
+                        self.send_header("Content-Type", "text/html")
+                        self.send_header("Content-Length", str(len(body)))
+                        self.end_headers()
+                        self.wfile.write(body)
+                    elif how in ("text-coordinates", "partial"):
+                        ids = [line.split(",")[0] for line in rows.splitlines()
+                               if line[:1].isdigit()]
+                        out = io.StringIO()
+                        w = csv.writer(out, quoting=csv.QUOTE_ALL)
+                        for rid in ids[: 1 if how == "partial" else None]:
+                            w.writerow([rid, "1 Main St", "Match", "Exact", "1 MAIN ST",
+                                        "-87.6,41.8" if how == "partial" else "west,north",
+                                        "1", "L", "17", "031", "010100", "1"])
+                        data = out.getvalue().encode()
+                        if self.path.startswith("/search"):
+                            data = json.dumps([{"lat": "north", "lon": "west",
+                                                "display_name": "x", "place_id": 1}]).encode()
+                        self.send_header("Content-Length", str(len(data)))
+                        self.end_headers()
+                        self.wfile.write(data)
+                    elif how == "huge":
+                        self.end_headers()
+                        for _ in range(400):
+                            self.wfile.write(b" " * (1024 * 1024))
+                    elif how == "drip":
+                        self.send_header("Content-Length", "50000")
+                        self.end_headers()
+                        for _ in range(50_000):
+                            self.wfile.write(b" ")
+                            self.wfile.flush()
+                            time.sleep(0.2)
+                except OSError:  # the client hung up, as it should
+                    pass
+
+            def do_GET(self):
+                self._answer()
+
+            def do_POST(self):
+                self._answer()
+        return Handler
+    return factory
+
+
+def _census_coder(server, timeout=300.0):
+    return CensusGeocoder(base_url=f"{server.url}/geocoder", timeout=timeout)
+
+
+def _nominatim_coder(server, timeout=30):
+    coder = NominatimGeocoder(domain=server.url.removeprefix("http://"), scheme="http",
+                              min_delay_seconds=0.01)
+    coder._client.timeout = timeout
+    coder._lookup.max_retries = 0
+    return coder
+
+
+@pytest.mark.parametrize("kind", ["census", "nominatim"])
+@pytest.mark.parametrize("how,message", [
+    ("html", r"web page|not JSON.*Service Unavailable"),
+    ("text-coordinates", r"not (two )?numbers"),
+])
+def test_a_broken_answer_is_an_error_and_is_never_cached_as_not_found(kind, how, message,
+                                                                       tmp_path):
+    """An error page, or coordinates that are not numbers, stop the lookup with a message;
+    the cache stays empty, so the same addresses are looked up again later."""
+    store = Store(f"sqlite:///{tmp_path / 'a.db'}")
+    server = _Server(_hostile_handler(how))
+    addresses = [Address("a", "1 Main St", "Chicago", "IL"), Address("b", "2 Main St")]
+    try:
+        coder = _census_coder(server) if kind == "census" else _nominatim_coder(server)
+        with pytest.raises(DataError, match=message):
+            geocode_with_cache(addresses, coder, store)
+        assert store.lookup(coder.name, [a.cache_key for a in addresses]) == {}
+    finally:
+        server.stop()
+
+
+def test_an_answer_for_only_some_addresses_is_an_error(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'a.db'}")
+    server = _Server(_hostile_handler("partial"))
+    try:
+        with pytest.raises(DataError, match=r"answered 1 of the 3 addresses"):
+            geocode_with_cache([Address(k, f"{k} Main St") for k in "abc"],
+                               _census_coder(server), store)
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("kind", ["census", "nominatim"])
+def test_an_oversized_answer_is_refused_without_being_held(kind):
+    server = _Server(_hostile_handler("huge"))
+    try:
+        coder = _census_coder(server) if kind == "census" else _nominatim_coder(server)
+        with pytest.raises(DataError, match=r"larger than [\d,.]+ (MB|bytes)"):
+            coder.geocode([Address("a", "1 Main St", "Chicago", "IL")])
+    finally:
+        server.stop()
+
+
+@pytest.mark.parametrize("kind", ["census", "nominatim"])
+def test_a_geocoder_that_drips_is_cut_off_at_the_total_time(kind):
+    """One byte every 0.2 s: no single read ever times out, the whole answer would take
+    hours; the lookup ends at its total time (1 s here) with a message."""
+    server = _Server(_hostile_handler("drip"))
+    try:
+        coder = (_census_coder(server, timeout=1) if kind == "census"
+                 else _nominatim_coder(server, timeout=1))
+        started = time.monotonic()
+        with pytest.raises(DataError, match=r"did not finish answering within 1 s"):
+            coder.geocode([Address("a", "1 Main St", "Chicago", "IL")])
+        assert time.monotonic() - started < 30  # 1 s, with room for a loaded machine
+    finally:
+        server.stop()
+
+
+def test_answers_found_before_the_service_failed_are_kept(libraries, tmp_path):
+    """Nominatim answers the first 25 look-ups, then only with error pages: the 20 of the
+    first part are cached, and asking again looks up only the rest."""
+    places = {a.upper(): (lat, lon) for a, lat, lon in
+              zip(libraries["ADDRESS"], libraries["lat"], libraries["lon"], strict=True)}
+    good = _nominatim_handler(places)
+
+    def factory(state):
+        ok, bad = good(state), _hostile_handler("html")(state)
+
+        def handler(*args):
+            return (ok if len(state.requests) < 25 else bad)(*args)
+        return handler
+
+    server = _Server(factory)
+    store = Store(f"sqlite:///{tmp_path / 'a.db'}")
+    addresses = _addresses(libraries.head(30))[:30]
+    try:
+        coder = _nominatim_coder(server)
+        with pytest.raises(DataError, match="Service Unavailable"):
+            geocode_with_cache(addresses, coder, store)
+        kept = store.lookup(coder.name, [a.cache_key for a in addresses])
+        assert set(kept) == {a.cache_key for a in addresses[:20]}
+        assert all(kept[a.cache_key].found for a in addresses[:20])
+    finally:
+        server.stop()
