@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import re
+import time
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -201,6 +203,14 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+#: SQLite: how long one attempt to start a write waits for other writers, and how long a
+#: write keeps trying (with backoff) before it is refused.
+BUSY_TIMEOUT_MS = 5_000
+WRITE_WAIT_SECONDS = 120.0
+#: PostgreSQL: imports and syncs take this lock in turn (as SQLite's single writer does), so
+#: two imports choosing record ids at once cannot pick the same one.
+IMPORT_LOCK = "asset-import"
+
 #: The same contact or step saved again within this time is the same one (a double
 #: click, a resent form): the first is kept and its id returned.
 REPEAT_WINDOW = timedelta(seconds=30)
@@ -220,8 +230,8 @@ def _same(column: sa.Column, value: Any) -> sa.ColumnElement[bool]:
 def connect(url: str) -> Engine:
     """Return an engine for ``url`` set up for safe concurrent use.
 
-    SQLite: WAL journal, 10 s busy timeout, foreign keys on, and transactions that begin
-    ``IMMEDIATE`` when they write. PostgreSQL: a pre-pinged pool.
+    SQLite: WAL journal, a busy timeout (then :meth:`Store.writing` retries), foreign keys
+    on, and transactions that begin ``IMMEDIATE`` when they write. PostgreSQL: a pre-pinged pool.
     """
     if url.startswith("sqlite"):
         database = sa.engine.make_url(url).database
@@ -234,7 +244,7 @@ def connect(url: str) -> Engine:
             dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=10000")
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
@@ -304,11 +314,31 @@ class Store:
 
     @contextmanager
     def writing(self) -> Iterator[Connection]:
-        """A write transaction (``BEGIN IMMEDIATE`` on SQLite); it lands whole or not at all."""
-        with self.engine.connect() as conn:
-            conn = conn.execution_options(nam_write=True)
-            with conn.begin():
-                yield conn
+        """A write transaction (``BEGIN IMMEDIATE`` on SQLite); it lands whole or not at all.
+
+        On SQLite, when other writers keep the database busy longer than the busy time-out,
+        starting the transaction is tried again with growing, jittered pauses for up to
+        :data:`WRITE_WAIT_SECONDS`; only then is the write refused, with a message. Nothing
+        has been written when a start is retried.
+        """
+        deadline = time.monotonic() + WRITE_WAIT_SECONDS
+        pause = 0.05
+        while True:
+            conn = self.engine.connect().execution_options(nam_write=True)
+            try:
+                transaction = conn.begin()
+                break
+            except sa.exc.OperationalError as exc:
+                conn.close()
+                if "locked" not in str(exc.orig) and "busy" not in str(exc.orig):
+                    raise
+                if time.monotonic() + pause > deadline:
+                    raise DataError("the asset database is busy with other changes; nothing "
+                                    "was saved, try again in a minute") from None
+                time.sleep(pause * (0.5 + random.random()))  # jitter
+                pause = min(pause * 2, 2.0)
+        with conn, transaction:
+            yield conn
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:
@@ -518,9 +548,7 @@ class Store:
         staff_changed: list[tuple[str, dict[str, Any], dict[str, Any]]] = []
         unchanged = 0
         with self.writing() as conn:
-            if conn.dialect.name == "postgresql":  # one sync of a source at a time
-                conn.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:k))"),
-                             {"k": source_key})
+            _serialize(conn, IMPORT_LOCK)  # one import or sync at a time
             existing = {r["source_ref"]: r for r in conn.execute(
                 assets.select().where(assets.c.source_key == source_key)).mappings()}
             incoming = _records_for_store(records)

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
 HERE = Path(__file__).resolve().parent
@@ -24,8 +26,23 @@ def config() -> Config:
     return cfg
 
 
+def is_current(engine: Engine) -> bool:
+    """True when the database is at the newest schema, found by one read (no write lock:
+    on SQLite a plain ``BEGIN``, so it never waits for, or blocks, a writer)."""
+    head = ScriptDirectory.from_config(config()).get_current_head()
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision() == head
+
+
 def upgrade(engine: Engine) -> None:
-    """Apply every migration not yet applied (idempotent; safe with several app replicas)."""
+    """Apply every migration not yet applied (idempotent; safe with several app replicas).
+
+    A database already at the newest schema (every start but the first after an update)
+    is only read: the write lock of a migration is taken only when there is one to run, so
+    processes starting while others write are not refused.
+    """
+    if is_current(engine):
+        return
     cfg = config()
     with engine.connect() as conn:
         conn = conn.execution_options(nam_write=True)  # SQLite: BEGIN IMMEDIATE serialises
