@@ -39,6 +39,10 @@ class Settings:
         dataset, or a path to a dataset description (JSON).
     max_upload_mb
         Largest upload accepted, in MB (``NAM_MAX_UPLOAD_MB``, 1-500, default 50).
+    max_datasets, max_datasets_mb
+        Quota on saved datasets (uploads and Census loads): how many
+        (``NAM_MAX_DATASETS``, default 100) and how many MB in all
+        (``NAM_MAX_DATASETS_MB``, default 5000).
     tiles
         Basemap (``NAM_TILES``): one of :data:`TILE_CHOICES`.
     leaflet
@@ -66,6 +70,8 @@ class Settings:
     shared_data_dir: Path
     dataset: str = "demo"
     max_upload_mb: int = 50
+    max_datasets: int = 100
+    max_datasets_mb: int = 5000
     tiles: str = "OpenStreetMap"
     leaflet: str = "auto"
     census_key: str | None = None
@@ -131,13 +137,21 @@ def load_settings(environ: Mapping[str, str], secrets: Mapping[str, object] | No
 
     data_dir = Path(get("data_dir", str(PROJECT_ROOT / "data"))).expanduser()
     shared = Path(get("shared_data", str(PROJECT_ROOT.parent / "shared" / "data"))).expanduser()
-    raw_mb = get("max_upload_mb", "50")
-    try:
-        max_mb = int(raw_mb)
-    except ValueError:
-        raise ConfigError(f"NAM_MAX_UPLOAD_MB must be a whole number of MB, not {raw_mb!r}") from None
-    if not 1 <= max_mb <= 500:
-        raise ConfigError(f"NAM_MAX_UPLOAD_MB must be between 1 and 500, not {max_mb}")
+    def whole(name: str, default: int, low: int, high: int, unit: str) -> int:
+        raw = get(name, str(default))
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ConfigError(f"NAM_{name.upper()} must be a whole number{unit}, "
+                              f"not {raw!r}") from None
+        if not low <= value <= high:
+            raise ConfigError(f"NAM_{name.upper()} must be between {low} and {high}, "
+                              f"not {value}")
+        return value
+
+    max_mb = whole("max_upload_mb", 50, 1, 500, " of MB")
+    max_datasets = whole("max_datasets", 100, 1, 100_000, "")
+    max_datasets_mb = whole("max_datasets_mb", 5000, 1, 10_000_000, " of MB")
     tiles = get("tiles", "OpenStreetMap")
     if tiles not in TILE_CHOICES:
         raise ConfigError(f"NAM_TILES must be one of {', '.join(TILE_CHOICES)}, not {tiles!r}")
@@ -162,7 +176,8 @@ def load_settings(environ: Mapping[str, str], secrets: Mapping[str, object] | No
         raise ConfigError("NAM_DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL, "
                           f"not {database_url.split(':', 1)[0]!r}...")
     return Settings(data_dir=data_dir, shared_data_dir=shared, dataset=get("dataset", "demo"),
-                    max_upload_mb=max_mb, tiles=tiles, leaflet=leaflet,
+                    max_upload_mb=max_mb, max_datasets=max_datasets,
+                    max_datasets_mb=max_datasets_mb, tiles=tiles, leaflet=leaflet,
                     census_key=get("census_key", "").strip() or None,
                     staff_passcode=get("staff_passcode", "") or None,
                     database_url=database_url, geocoder=geocoder, **urls)

@@ -9,9 +9,11 @@ that does not load is never half-saved, and an existing dataset is never overwri
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import tempfile
+import time
 import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -78,6 +80,79 @@ def store_upload(name: str, data: bytes, folder: Path, *, allowed: Sequence[str]
     return path
 
 
+def _saved(root: Path) -> dict[str, int]:
+    """The saved datasets under ``root`` and their sizes in bytes (work folders left out)."""
+    if not root.is_dir():
+        return {}
+    return {d.name: sum(f.stat().st_size for f in d.rglob("*") if f.is_file())
+            for d in root.iterdir() if d.is_dir() and not d.name.startswith(".")}
+
+
+def check_quota(settings: Settings, *, adding: int, replacing: str | None = None) -> None:
+    """Refuse a dataset that would pass the quota on saved datasets (their number, and their
+    size in all), with a message that says what to do. ``replacing``: the id of a dataset
+    being refreshed (it does not count twice)."""
+    saved = _saved(settings.datasets_dir)
+    kept = {k: v for k, v in saved.items() if k != replacing}
+    if replacing is None and len(kept) >= settings.max_datasets:
+        raise UploadRejected(f"{len(kept):,} datasets are saved already, the most this copy "
+                             f"keeps (setting NAM_MAX_DATASETS); remove one on the Data page "
+                             "or ask the administrator to raise the limit")
+    limit = settings.max_datasets_mb * 1_000_000
+    if sum(kept.values()) + adding > limit:
+        raise UploadRejected(f"saving this dataset ({adding / 1e6:,.1f} MB) would pass the "
+                             f"{settings.max_datasets_mb:,} MB kept for saved datasets "
+                             f"({sum(kept.values()) / 1e6:,.1f} MB used; setting "
+                             "NAM_MAX_DATASETS_MB); remove one on the Data page or ask the "
+                             "administrator to raise the limit")
+
+
+def prune_folders(root: Path, *, older_than_s: float, now: float | None = None) -> int:
+    """Remove the folders directly under ``root`` in which nothing changed for
+    ``older_than_s`` seconds (upload folders of browser sessions that ended, removed
+    datasets past their keeping time); return how many went."""
+    if not root.is_dir():
+        return 0
+    now = time.time() if now is None else now
+    gone = 0
+    for folder in root.iterdir():
+        if not folder.is_dir() or folder.is_symlink():
+            continue
+        newest = max((f.lstat().st_mtime for f in folder.rglob("*")),
+                     default=folder.stat().st_mtime)
+        if now - max(newest, folder.stat().st_mtime) > older_than_s:
+            shutil.rmtree(folder, ignore_errors=True)
+            gone += 1
+    return gone
+
+
+#: A removed dataset is kept this long under ``data/datasets/.removed/`` (an administrator
+#: can move it back), then deleted at a later removal.
+KEEP_REMOVED_S = 30 * 24 * 3600
+
+
+def remove_dataset(settings: Settings, dataset_id: str) -> Path:
+    """Take a saved dataset off the list (and out of the quota); return where it is kept.
+
+    Only datasets saved on this server (uploads, Census loads) can be removed; the demo
+    and the built-in descriptions cannot. Assets imported from it stay in the asset
+    database.
+    """
+    root = settings.datasets_dir
+    folder = root / dataset_id
+    if (slugify(dataset_id) != dataset_id or not (folder / "dataset.json").is_file()
+            or folder.is_symlink()):
+        raise DataError(f"{dataset_id!r} is not a dataset saved on this server; only those "
+                        "can be removed")
+    trash = root / ".removed"
+    trash.mkdir(exist_ok=True)
+    prune_folders(trash, older_than_s=KEEP_REMOVED_S)
+    kept = trash / f"{dataset_id}-{time.strftime('%Y%m%d-%H%M%S')}"
+    folder.rename(kept)
+    os.utime(kept)  # its keeping time starts now
+    return kept
+
+
 def numeric_columns(frame: pd.DataFrame, *, min_share: float = 0.8) -> list[str]:
     """Return columns whose non-blank values are mostly numbers (candidates for statistics)."""
     out = []
@@ -119,6 +194,8 @@ def save_dataset(spec: Mapping[str, Any], files: Mapping[str, Path], settings: S
     """
     root = settings.datasets_dir
     root.mkdir(parents=True, exist_ok=True)
+    check_quota(settings, adding=sum(Path(f).stat().st_size for f in files.values()),
+                replacing=dataset_id)
     if dataset_id is None:
         base = slugify(str(spec["name"]))
         dataset_id = base

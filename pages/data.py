@@ -9,7 +9,7 @@ from ui import context
 from ui import messages as msg
 from ui.access import require_staff
 from ui.filters import sidebar
-from ui.upload import upload_form
+from ui.upload import remove_form, upload_form
 
 data, _ = sidebar()
 area_set = data.area_set
@@ -44,5 +44,8 @@ with st.expander("All datasets"):
                  hide_index=True, width="stretch")
 
 st.header("Add your own data")
-require_staff()  # a saved dataset is shown to everyone: only staff add one
+require_staff()  # a saved dataset is shown to everyone: only staff add or remove one
+if flash := st.session_state.pop("data_flash", None):
+    msg.success(flash)
 upload_form()
+remove_form()

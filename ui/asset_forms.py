@@ -37,7 +37,7 @@ from mapping.store import EditConflict, Store
 from mapping.uploads import ASSET_TYPES, store_upload
 from ui import context
 from ui import messages as msg
-from ui.upload import asset_mapping
+from ui.upload import asset_mapping, session_folder
 
 _CATS = [c.key for c in CATEGORIES]
 
@@ -316,7 +316,7 @@ def import_form(store: Store, data: Any, user: str) -> None:
     settings = context.settings()
     hsds = file.name.lower().endswith(".zip")
     try:
-        path = store_upload(file.name, file.getvalue(), settings.data_dir / "cache" / "imports",
+        path = store_upload(file.name, file.getvalue(), session_folder() / "import",
                             allowed=(*ASSET_TYPES, ".zip"), max_bytes=settings.max_upload_bytes)
         spec = {} if hsds else asset_mapping(path, allow_geocode=True)
     except MappingError as exc:

@@ -19,6 +19,7 @@ from mapping.errors import MappingError
 from mapping.uploads import BOUNDARY_TYPES, build_spec, save_dataset, store_upload
 from ui import context
 from ui import messages as msg
+from ui.upload import session_folder
 
 
 def _client(key: str | None) -> CensusClient:
@@ -94,7 +95,7 @@ def import_form() -> None:
     name = st.text_input("Name", key="dcg_name", placeholder="e.g. Hennepin County, ACS 2022")
     if not st.button("Import", disabled=table is None or boundary is None):
         return
-    folder = settings.data_dir / "cache" / "uploads" / "census-import"
+    folder = session_folder() / "census-import"
     try:
         frame, labels = read_census_csv(table.getvalue())
         variables, derived = census_csv_variables(labels)

@@ -24,6 +24,8 @@ from mapping.uploads import (
     TABLE_TYPES,
     build_spec,
     numeric_columns,
+    prune_folders,
+    remove_dataset,
     save_dataset,
     slugify,
     store_upload,
@@ -34,13 +36,18 @@ from ui import messages as msg
 NONE = "(none)"
 
 
-def _folder() -> Path:
-    """A private folder per browser session for files being uploaded."""
+def session_folder() -> Path:
+    """A private folder per browser session for files being uploaded (two people uploading
+    ``assets.csv`` at once never read each other's); folders of sessions idle for a day
+    are removed when a new one is made."""
     if "_upload_dir" not in st.session_state:
         root = context.settings().data_dir / "cache" / "uploads"
         root.mkdir(parents=True, exist_ok=True)
+        prune_folders(root, older_than_s=24 * 3600)
         st.session_state["_upload_dir"] = tempfile.mkdtemp(prefix=uuid.uuid4().hex[:8], dir=root)
-    return Path(st.session_state["_upload_dir"])
+    folder = Path(st.session_state["_upload_dir"])
+    folder.mkdir(parents=True, exist_ok=True)  # pruned under a session idle for a day
+    return folder
 
 
 def _upload(label: str, types: tuple[str, ...], key: str, help_text: str) -> Path | None:
@@ -48,7 +55,7 @@ def _upload(label: str, types: tuple[str, ...], key: str, help_text: str) -> Pat
     if file is None:
         return None
     try:
-        return store_upload(file.name, file.getvalue(), _folder() / key, allowed=types,
+        return store_upload(file.name, file.getvalue(), session_folder() / key, allowed=types,
                             max_bytes=context.settings().max_upload_bytes)
     except MappingError as exc:  # refused upload: say why; other steps stay as they are
         msg.error(str(exc))
@@ -67,6 +74,33 @@ def _say_encoding(frame: object, name: str) -> None:
     if encoding and encoding != "utf-8":
         st.caption(f"{md(name)} was read as {encoding} text (not UTF-8): check that accented "
                    "names look right below.")
+
+
+def remove_form() -> None:
+    """Take a saved dataset off the list (kept 30 days under data/datasets/.removed/)."""
+    settings = context.settings()
+    saved = [e for e in context.datasets()
+             if e.spec_path is not None and e.spec_path.parent.parent == settings.datasets_dir]
+    with st.expander(f"Remove a saved dataset ({len(saved)} saved of "
+                     f"{settings.max_datasets} allowed)"):
+        if not saved:
+            st.caption("No dataset has been saved on this server yet.")
+            return
+        names = {e.id: e.name for e in saved}
+        chosen = st.selectbox("Dataset to remove", list(names), format_func=names.get,
+                              key="remove_dataset")
+        sure = st.checkbox("Everyone will stop seeing it. Assets imported from it stay in the "
+                           "asset database.", key="remove_sure")
+        if st.button("Remove", disabled=not sure, key="remove_go"):
+            try:
+                kept = remove_dataset(settings, chosen)
+            except MappingError as exc:
+                msg.error(str(exc))
+                return
+            st.session_state["data_flash"] = (
+                f"Removed '{names[chosen]}'. An administrator can bring it back within 30 days "
+                f"from {kept.relative_to(settings.data_dir)}.")
+            st.rerun()
 
 
 def upload_form() -> None:

@@ -178,3 +178,41 @@ def test_wrong_passcodes_lock_staff_sign_in_for_a_while(tmp_path, monkeypatch):
         assert any("for library staff" in i.value for i in other.info)
     finally:
         _limiter.clear()
+
+
+def test_staff_remove_a_saved_dataset_from_the_data_page(tmp_path, monkeypatch):
+    """Issue #8 item 10: with a quota on saved datasets, staff can free a place; the
+    dataset leaves the picker and is kept under data/datasets/.removed/."""
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    from mapping.settings import load_settings
+    from mapping.uploads import build_spec, save_dataset
+
+    monkeypatch.setenv("NAM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NAM_TILES", "none")
+    settings = load_settings({"NAM_DATA_DIR": str(tmp_path / "data")})
+    areas, table = tmp_path / "areas.geojson", tmp_path / "stats.csv"
+    gpd.GeoDataFrame({"GEOID": ["A"]}, geometry=[shapely.box(0, 0, 1, 1)],
+                     crs="EPSG:4326").to_file(areas)
+    pd.DataFrame({"GEOID": ["A"], "fb": [10]}).to_csv(table, index=False)
+    spec = build_spec(name="Riverside tracts", source="", year="2024",
+                      areas={"path": "areas.geojson", "id": "GEOID"},
+                      tables=[{"path": "stats.csv", "id": "GEOID", "variables": [
+                          {"id": "fb", "estimate": "fb", "label": "Foreign-born",
+                           "topic": "origin", "role": "foreign_born"}]}])
+    dataset_id, _ = save_dataset(spec, {"areas.geojson": areas, "stats.csv": table}, settings)
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("pages/data.py").run()
+    assert "Riverside tracts" in at.sidebar.selectbox(key="f_dataset").options
+    assert at.selectbox(key="remove_dataset").value == dataset_id
+    assert at.button(key="remove_go").disabled  # not before saying yes
+    at.checkbox(key="remove_sure").check().run()
+    at.button(key="remove_go").click().run()
+    assert not at.exception, at.exception
+    assert "Riverside tracts" not in at.sidebar.selectbox(key="f_dataset").options
+    assert any("Removed 'Riverside tracts'" in s.value for s in at.success)
+    assert not (settings.datasets_dir / dataset_id).exists()
+    assert len(list((settings.datasets_dir / ".removed").glob(f"{dataset_id}-*"))) == 1

@@ -1,6 +1,7 @@
 """Uploads are bounded and saving a dataset is all or nothing."""
 
 import json
+import os
 
 import geopandas as gpd
 import pandas as pd
@@ -8,8 +9,17 @@ import pytest
 import shapely
 
 from mapping.datasets import find_dataset, list_datasets, load_dataset, read_table
-from mapping.errors import DataError, UploadRejected
-from mapping.uploads import build_spec, numeric_columns, safe_filename, save_dataset, store_upload
+from mapping.errors import ConfigError, DataError, UploadRejected
+from mapping.settings import load_settings
+from mapping.uploads import (
+    build_spec,
+    numeric_columns,
+    prune_folders,
+    remove_dataset,
+    safe_filename,
+    save_dataset,
+    store_upload,
+)
 
 
 @pytest.mark.parametrize("name,expected", [
@@ -122,3 +132,70 @@ def test_a_binary_file_named_csv_is_refused_with_what_to_do(tmp_path):
     path.write_bytes(bytes(range(256)) * 8)
     with pytest.raises(DataError, match="save it as UTF-8 CSV"):
         read_table(path)
+
+
+def _spec(name):
+    return build_spec(name=name, source="", year="2024",
+                      areas={"path": "areas.geojson", "id": "GEOID"},
+                      tables=[{"path": "stats.csv", "id": "GEOID", "variables": [
+                          {"id": "fb", "estimate": "fb", "label": "Foreign-born",
+                           "topic": "origin", "role": "foreign_born"}]}])
+
+
+def test_the_quota_on_saved_datasets_refuses_one_more_and_keeps_the_rest(tmp_path):
+    """Issue #8 item 10: visitors could save any number of 50 MB datasets."""
+    settings = load_settings({"NAM_DATA_DIR": str(tmp_path / "data"), "NAM_MAX_DATASETS": "2"})
+    areas, table = _files(tmp_path)
+    files = {"areas.geojson": areas, "stats.csv": table}
+    first, _ = save_dataset(_spec("One"), files, settings)
+    save_dataset(_spec("Two"), files, settings)
+    with pytest.raises(UploadRejected, match=r"2 datasets are saved already.*NAM_MAX_DATASETS"):
+        save_dataset(_spec("Three"), files, settings)
+    assert sorted(p.name for p in settings.datasets_dir.iterdir()) == ["one", "two"]
+    save_dataset(_spec("One"), files, settings, dataset_id=first)  # a refresh is not one more
+
+
+def test_the_quota_counts_megabytes_too(tmp_path):
+    settings = load_settings({"NAM_DATA_DIR": str(tmp_path / "data"),
+                              "NAM_MAX_DATASETS_MB": "1"})
+    areas, table = _files(tmp_path)
+    (tmp_path / "notes.csv").write_text("#" * 1_100_000)  # 1.1 MB: over the 1 MB kept
+    with pytest.raises(UploadRejected, match=r"would pass the 1 MB kept for saved datasets"):
+        save_dataset(_spec("Big"), {"areas.geojson": areas, "stats.csv": table,
+                                    "notes.csv": tmp_path / "notes.csv"}, settings)
+    assert not settings.datasets_dir.exists() or not any(
+        p for p in settings.datasets_dir.iterdir() if not p.name.startswith("."))
+
+
+@pytest.mark.parametrize("name,value", [("NAM_MAX_DATASETS", "0"),
+                                        ("NAM_MAX_DATASETS_MB", "lots")])
+def test_quota_settings_are_checked(tmp_path, name, value):
+    with pytest.raises(ConfigError, match=name):
+        load_settings({"NAM_DATA_DIR": str(tmp_path), name: value})
+
+
+def test_a_removed_dataset_leaves_the_list_and_the_quota_and_is_kept(tmp_path):
+    settings = load_settings({"NAM_DATA_DIR": str(tmp_path / "data"), "NAM_MAX_DATASETS": "1"})
+    areas, table = _files(tmp_path)
+    files = {"areas.geojson": areas, "stats.csv": table}
+    first, _ = save_dataset(_spec("One"), files, settings)
+    kept = remove_dataset(settings, first)
+    assert first not in [e.id for e in list_datasets(settings)]
+    assert (kept / "dataset.json").is_file() and kept.parent.name == ".removed"
+    save_dataset(_spec("Two"), files, settings)  # room again
+    for bad in ("demo", "cook_county", "../data", ".removed", "nothing"):
+        with pytest.raises(DataError, match="only those can be removed"):
+            remove_dataset(settings, bad)
+
+
+def test_idle_folders_are_pruned_and_busy_ones_kept(tmp_path):
+    old, busy = tmp_path / "old", tmp_path / "busy"
+    for folder in (old, busy):
+        (folder / "sub").mkdir(parents=True)
+        (folder / "sub" / "a.csv").write_text("x")
+        os.utime(folder / "sub" / "a.csv", (1_000, 1_000))
+        os.utime(folder / "sub", (1_000, 1_000))
+        os.utime(folder, (1_000, 1_000))
+    os.utime(busy / "sub" / "a.csv", (90_000, 90_000))  # written again recently
+    assert prune_folders(tmp_path, older_than_s=86_400, now=100_000) == 1
+    assert not old.exists() and (busy / "sub" / "a.csv").exists()
