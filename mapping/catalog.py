@@ -282,6 +282,11 @@ class Catalog:
     """The variables of a dataset, with lookups by role, region and language group."""
 
     variables: tuple[Variable, ...]
+    #: True when the dataset holds every country of birth of its source table (a Census API
+    #: load or a data.census.gov B05006 table): a region's countries then sum to the
+    #: region's total. False (a file with a few countries): a region figure is only the sum
+    #: of the countries present, and is labelled so.
+    origins_complete: bool = False
     _by_id: dict[str, Variable] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -328,6 +333,37 @@ class Catalog:
         for v in self.origins():
             out.setdefault(v.region or "", []).append(v)
         return {r: tuple(vs) for r, vs in out.items()}
+
+    def region_label(self, region: str) -> str:
+        """How a region's figure is named: the region itself when the dataset holds all its
+        countries, else which of its countries are summed (never called the region's total).
+
+        >>> from mapping.catalog import Catalog, Variable
+        >>> v = Variable("a", "Born in Spain", "origin", region="Europe", country="Spain")
+        >>> Catalog((v,)).region_label("Europe")
+        "Europe: only Spain (1 of the region's countries in this dataset)"
+        >>> Catalog((v,), origins_complete=True).region_label("Europe")
+        'Europe'
+        """
+        if self.origins_complete:
+            return region
+        members = self.origins_by_region().get(region, ())
+        names = ", ".join(v.country or v.label for v in members[:5])
+        more = f" and {len(members) - 5} more" if len(members) > 5 else ""
+        return (f"{region}: only {names}{more} ({len(members)} of the region's countries in "
+                "this dataset)")
+
+    def partial_origins_note(self) -> str:
+        """A sentence for any figure built from the origins of a dataset that holds only some
+        countries (empty when it holds them all, or none)."""
+        if self.origins_complete or not self.origins():
+            return ""
+        note = (f"This dataset holds {len(self.origins())} countries of birth, not all of "
+                "them: a world region here is the sum of its countries listed, not the "
+                "region's total.")
+        if self.by_role("foreign_born") is None:
+            note += " The foreign-born total is not in this dataset."
+        return note
 
     def lep_variables(self) -> tuple[Variable, ...]:
         """Return the limited-English counts per language group."""

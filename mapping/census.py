@@ -22,6 +22,8 @@ place of birth).
 from __future__ import annotations
 
 import argparse
+import csv
+import importlib.resources
 import io
 import json
 import re
@@ -258,6 +260,38 @@ def _raise_for_answer(url: str, status: int, headers: Mapping[str, str], body: b
     if status >= 400:
         message = re.sub(r"^(error:\s*)+", "", text.strip(), flags=re.I)[:300]
         raise CensusError(f"the Census service answered {status}: {message}")
+
+
+# ---------------------------------------------------------------- states and counties offline
+
+#: Territories the ACS 5-year does not cover (it covers the states, DC and Puerto Rico).
+_NOT_IN_ACS = {"60", "66", "69", "74", "78"}
+
+
+def shipped_states() -> dict[str, str]:
+    """Return ``{state FIPS: name}`` from the Census Bureau's county list shipped with the
+    app (through the addfips package, 2020 vintage), for when the API cannot be reached."""
+    out: dict[str, str] = {}
+    with (importlib.resources.files("addfips") / "data" / "states.csv").open(
+            encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if row["fips"] not in _NOT_IN_ACS:
+                out.setdefault(row["fips"], row["name"])
+    return dict(sorted(out.items(), key=lambda x: x[1]))
+
+
+def shipped_counties(state: str) -> dict[str, str]:
+    """Return ``{county FIPS: "Name County, State"}`` of one state, as the API names them,
+    from the shipped list (2020 counties; Connecticut's planning regions of 2022 and later
+    releases come only from the API)."""
+    state_name = shipped_states().get(state, "")
+    out: dict[str, str] = {}
+    with (importlib.resources.files("addfips") / "data" / "counties_2020.csv").open(
+            encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if row["statefp"] == state:
+                out[row["countyfp"]] = f"{row['name']}, {state_name}"
+    return dict(sorted(out.items(), key=lambda x: x[1]))
 
 
 # ---------------------------------------------------------------- labels -> catalog
@@ -504,6 +538,7 @@ def load_counties(client: CensusClient, *, year: int, state: str, counties: Sequ
             "tables": [{"path": "acs.csv", "id": "GEOID", "id_width": 11,
                         "variables": variables}],
             "derived": derived,
+            "origins_complete": any("region" in v for v in variables),  # every B05006 line
             "assets": [],
             "provenance": {"release": f"acs/acs5 {year}", "state": state,
                            "counties": list(counties),

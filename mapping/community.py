@@ -47,6 +47,7 @@ class CommunityProfile:
     assets_by_language: pd.DataFrame  # language, assets
     source: str
     year: str
+    notes: tuple[str, ...] = ()  # what a reader must know to read the figures right
 
     def section(self, name: str) -> pd.DataFrame:
         """Return the figures of one section (see :func:`community_profile`)."""
@@ -121,9 +122,8 @@ def community_profile(area_set: AreaSet, assets: gpd.GeoDataFrame, geoids: Seque
         e, m = sum_over_areas(area_set, geoids, member_ids)
         region_est = float(e.sum())
         region_moe = float(moe_of_sum(e[None, :], m[None, :])[0])
-        add("World regions of birth", f"region:{region}", f"{region} ({len(members)} countries "
-            "in this dataset)", region_est, region_moe, members[0].universe,
-            "+".join(member_ids) + area_note)
+        add("World regions of birth", f"region:{region}", catalog.region_label(region),
+            region_est, region_moe, members[0].universe, "+".join(member_ids) + area_note)
     for v in sorted(catalog.origins(), key=lambda v: -total[v.id]):
         add("Countries of birth", v.id, v.country or v.label, total[v.id], total_moe[v.id],
             v.universe, v.id + area_note)
@@ -152,9 +152,13 @@ def community_profile(area_set: AreaSet, assets: gpd.GeoDataFrame, geoids: Seque
     langs = inside["languages"].explode().dropna()
     by_lang = (langs.map(language_name).value_counts().rename_axis("language")
                .reset_index(name="assets"))
+    notes = []
+    if partial := catalog.partial_origins_note():
+        names = ", ".join(v.country or v.label for v in catalog.origins())
+        notes.append(f"{partial} Countries of birth in this dataset: {names}.")
     return CommunityProfile(title=title, geoids=geoids, figures=figures[list(PROFILE_COLUMNS)],
                             assets_by_category=by_cat, assets_by_language=by_lang,
-                            source=area_set.source, year=area_set.year)
+                            source=area_set.source, year=area_set.year, notes=tuple(notes))
 
 
 def profile_csv(profile: CommunityProfile) -> str:
@@ -165,6 +169,7 @@ def profile_csv(profile: CommunityProfile) -> str:
     for col in ("label", "universe", "source_variables"):
         frame[col] = frame[col].astype(str).map(neutralise_formula)
     header = f"# {neutralise_formula(profile.title)}; source: {profile.source} {profile.year}\n"
+    header += "".join(f"# {neutralise_formula(note)}\n" for note in profile.notes)
     return header + frame.to_csv(index=False)
 
 
@@ -182,7 +187,8 @@ def profile_summary_html(profile: CommunityProfile, *, top: int = 5) -> str:
     parts = [f"<h1>{html_text(profile.title)}</h1>",
              f"<p>{len(profile.geoids)} area(s). Source: {html_text(profile.source)}"
              f"{', ' + html_text(profile.year) if profile.year else ''}. Margins of error at 90% "
-             "confidence, combined with the Census Bureau's formulas.</p>"]
+             "confidence, combined with the Census Bureau's formulas.</p>",
+             *(f"<p><strong>Note:</strong> {html_text(n)}</p>" for n in profile.notes)]
     for section in profile.figures["section"].unique():
         rows = profile.section(section)
         if section in ("Countries of birth", "Limited English by language"):

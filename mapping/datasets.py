@@ -17,6 +17,10 @@ Example (abridged)::
                                 "role": "foreign_born"}]}],
      "assets": [{"path": "{shared}/chicago_cook/assets/senior_centers.geojson",
                  "fields": {"name": "site_name", "category": {"value": "seniors"}}}]}
+
+``"origins_complete": true`` says the tables hold every country of birth of their source
+(the Census loader sets it for table B05006): only then is a world region's figure called
+the region's total; otherwise it is named as the sum of the countries present.
 """
 
 from __future__ import annotations
@@ -243,7 +247,7 @@ def load_from_spec(spec: Mapping[str, Any], spec_path: Path, settings: Settings
         tidy, variable = derive_sum(indicators, rule)
         indicators = pd.concat([indicators, tidy], ignore_index=True)
         variables.append(variable)
-    catalog = Catalog(tuple(variables))
+    catalog = Catalog(tuple(variables), origins_complete=bool(spec.get("origins_complete")))
     area_set = AreaSet(areas=boundaries, indicators=indicators, catalog=catalog,
                        title=str(spec.get("name", "Dataset")), source=str(spec.get("source", "")),
                        year=str(spec.get("year", "")), synthetic=bool(spec.get("synthetic", False)))

@@ -177,7 +177,7 @@ def _catalog() -> Catalog:
                  universe="fb_total"),
         Variable("median_income", "Median household income (dollars)", "income", kind="median"),
     ]
-    return Catalog(tuple(vs))
+    return Catalog(tuple(vs), origins_complete=True)  # its foreign-born = these countries
 
 
 _LANGUAGE_KEYS = ("spanish", "french", "german", "slavic", "other_indo_european", "korean",

@@ -154,9 +154,11 @@ def measure_variables(catalog: Catalog, filters: Filters) -> tuple[tuple[Variabl
         return variables, f"Speak {names} at home and English less than 'very well'"
     origins = selected_origins(catalog, filters)
     if origins:
-        if filters.regions and not filters.origins and len(filters.regions) <= 2:
-            where = " and ".join(filters.regions)
-            return origins, f"Born in {where} ({len(origins)} countries in this dataset)"
+        if filters.regions and not filters.origins and len(filters.regions) == 1:
+            return origins, f"Born in {catalog.region_label(filters.regions[0])}"
+        if filters.regions and not filters.origins and len(filters.regions) == 2 \
+                and catalog.origins_complete:
+            return origins, f"Born in {' and '.join(filters.regions)}"
         names = ", ".join(v.country or v.label for v in origins[:4])
         more = f" and {len(origins) - 4} more" if len(origins) > 4 else ""
         return origins, f"Born in {names}{more}"

@@ -111,6 +111,8 @@ def figures_table(rows: pd.DataFrame) -> pd.DataFrame:
 
 def show_profile(profile: CommunityProfile, *, top: int = 10) -> None:
     """Render a community profile: headline numbers, charts, tables, assets, downloads."""
+    for note in profile.notes:
+        msg.warning(note)
     pop = profile.section("Population").set_index("variable")
     cols = st.columns(3)
     for col, (_, row) in zip(cols, pop.iterrows(), strict=False):

@@ -10,10 +10,13 @@ import streamlit as st
 from mapping.census import (
     FIRST_YEAR,
     CensusClient,
+    CensusError,
     census_csv_variables,
     dataset_id_for,
     load_counties,
     read_census_csv,
+    shipped_counties,
+    shipped_states,
 )
 from mapping.errors import MappingError
 from mapping.uploads import BOUNDARY_TYPES, build_spec, save_dataset, store_upload
@@ -28,14 +31,30 @@ def _client(key: str | None) -> CensusClient:
                         key=key or s.census_key)
 
 
-@st.cache_data(ttl=24 * 3600, show_spinner="Asking the Census Bureau for the list...")
-def _states(api: str, key: str | None, year: int) -> dict[str, str]:
-    return _client(key).states(year)
+def _list_client(key: str | None) -> CensusClient:
+    """For the pickers' lists: a short wait and no retry, since a shipped list stands in."""
+    s = context.settings()
+    return CensusClient(api_base=s.census_api, boundary_base=s.census_boundaries,
+                        key=key or s.census_key, timeout=8.0, retries=0)
 
 
-@st.cache_data(ttl=24 * 3600, show_spinner="Asking the Census Bureau for the counties...")
-def _counties(api: str, key: str | None, year: int, state: str) -> dict[str, str]:
-    return _client(key).counties(year, state)
+# Lists from the API are the release's own (Connecticut's planning regions from 2022 on);
+# when it cannot be reached the shipped lists stand in, and that answer is kept ten minutes
+# so an offline page does not wait on every rerun.
+@st.cache_data(ttl=600, show_spinner="Asking the Census Bureau for the list...")
+def _states(api: str, key: str | None, year: int) -> tuple[dict[str, str], str]:
+    try:
+        return _list_client(key).states(year), ""
+    except CensusError as exc:
+        return shipped_states(), str(exc)
+
+
+@st.cache_data(ttl=600, show_spinner="Asking the Census Bureau for the counties...")
+def _counties(api: str, key: str | None, year: int, state: str) -> tuple[dict[str, str], str]:
+    try:
+        return _list_client(key).counties(year, state), ""
+    except CensusError as exc:
+        return shipped_counties(state), str(exc)
 
 
 def load_form() -> None:
@@ -49,17 +68,13 @@ def load_form() -> None:
                         value=settings.census_key or "",
                         help="Free at api.census.gov/data/key_signup.html. Set NAM_CENSUS_KEY "
                              "to fill it in for everybody.")
-    try:
-        states = _states(settings.census_api, key or None, int(year))
-    except MappingError as exc:
-        msg.error(str(exc))
-        return
+    states, offline = _states(settings.census_api, key or None, int(year))
+    if offline:
+        msg.info("The Census Bureau cannot be reached from here right now, so the lists below "
+                 "are the ones that come with the app. Loading needs the network; without it, "
+                 "use 'Import a downloaded table' (next tab). Details: " + offline)
     state = st.selectbox("State", list(states), format_func=states.get, key="census_state")
-    try:
-        counties = _counties(settings.census_api, key or None, int(year), state)
-    except MappingError as exc:
-        msg.error(str(exc))
-        return
+    counties, _ = _counties(settings.census_api, key or None, int(year), state)
     chosen = st.multiselect("Counties", list(counties), format_func=counties.get,
                             key="census_counties")
     cached = dataset_id_for(int(year), state, chosen) if chosen else None
@@ -72,6 +87,11 @@ def load_form() -> None:
         summary = load_counties(_client(key or None), year=int(year), state=state,
                                 counties=chosen, settings=settings,
                                 progress=lambda f, m: bar.progress(min(f, 1.0), text=m))
+    except CensusError as exc:
+        bar.empty()
+        msg.error(f"Not loaded: loading needs the Census Bureau's services over the network. "
+                  f"{exc}. Without the network, use 'Import a downloaded table' (next tab).")
+        return
     except MappingError as exc:
         bar.empty()
         msg.error(f"Not loaded: {exc}")
@@ -111,6 +131,7 @@ def import_form() -> None:
                                    "variables": variables}])
         spec["derived"] = [d for d in derived
                            if all(s in {v["id"] for v in variables} for s in d["sum"])]
+        spec["origins_complete"] = any("region" in v for v in variables)  # a whole B05006
         dataset_id, report = save_dataset(spec, {"acs.csv": csv_path,
                                                  boundary_path.name: boundary_path}, settings)
     except MappingError as exc:

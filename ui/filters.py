@@ -113,8 +113,16 @@ def sidebar() -> tuple[Dataset, Filters]:
     _keep_valid("f_regions", list(by_region))
     _keep_valid("f_origins", origin_ids)
     if by_region:
-        st.sidebar.multiselect("Origin: whole world regions", list(by_region), **_widget("f_regions"),
-                               help="Everyone born in any country of the region.")
+        if catalog.origins_complete:
+            st.sidebar.multiselect("Origin: whole world regions", list(by_region),
+                                   **_widget("f_regions"),
+                                   help="Everyone born in any country of the region.")
+        else:
+            st.sidebar.multiselect(
+                "Origin: countries of a region", list(by_region), **_widget("f_regions"),
+                format_func=lambda r: f"{r} ({len(by_region[r])} of its countries here)",
+                help="This dataset holds only some countries of birth: a region stands for "
+                     "its countries listed below, not for everyone born in the region.")
         st.sidebar.multiselect("Origin: countries of birth", origin_ids, **_widget("f_origins"),
                                format_func=labels.get)
     else:

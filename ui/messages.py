@@ -21,6 +21,11 @@ def warning(text: object) -> None:
     st.warning(markdown_text(text))
 
 
+def info(text: object) -> None:
+    """Show a note (the text is escaped)."""
+    st.info(markdown_text(text))
+
+
 def success(text: object) -> None:
     """Show a success message (the text is escaped)."""
     st.success(markdown_text(text))

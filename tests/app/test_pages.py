@@ -216,3 +216,22 @@ def test_staff_remove_a_saved_dataset_from_the_data_page(tmp_path, monkeypatch):
     assert any("Removed 'Riverside tracts'" in s.value for s in at.success)
     assert not (settings.datasets_dir / dataset_id).exists()
     assert len(list((settings.datasets_dir / ".removed").glob(f"{dataset_id}-*"))) == 1
+
+
+def test_portland_region_filter_says_it_holds_only_some_countries(app, portland):
+    """Issue #15: Portland has 14 countries of birth; its region filter and the map's
+    legend name the countries summed, never 'Asia' as if it were the region's total."""
+    app.sidebar.selectbox(key="f_dataset").set_value("portland_metro").run()
+    assert not app.exception
+    regions = app.sidebar.multiselect(key="f_regions")
+    assert regions.label == "Origin: countries of a region"
+    asia = [v for v in portland.area_set.catalog.origins() if v.region == "Asia"]
+    assert f"Asia ({len(asia)} of its countries here)" in regions.options
+    regions.set_value(["Asia"]).run()
+    assert not app.exception
+    caption = _caption(app).replace("\\", "")  # Markdown escapes in the caption
+    assert "Born in Asia: only " in caption
+    assert f"({len(asia)} of the region's countries in this dataset)" in caption
+    # The demo holds every country it has (its foreign-born is their sum): whole regions.
+    app.sidebar.selectbox(key="f_dataset").set_value("demo").run()
+    assert app.sidebar.multiselect(key="f_regions").label == "Origin: whole world regions"

@@ -296,3 +296,38 @@ def test_a_table_described_in_the_wrong_shape_is_a_clear_message(fake_census):
     fake_census.bodies_next = ['{"variables": {"B05006_001E": "Total"}}']
     with pytest.raises(CensusError, match="unexpected shape"):
         client(fake_census).group(2019, "B05006")
+
+
+def test_a_whole_table_load_names_true_region_totals(fake_census, settings):
+    """Issue #15: a Census API load holds every line of B05006, so a region's countries sum
+    to the region's own line of the table, and the figure is called the region."""
+    from mapping.community import community_profile
+
+    labels = fake_census.groups[2019]["B05006"]
+    values = {g: dict(cells) for g, cells in fake_census.values[2019].items()}  # a copy
+    fake_census.values = {**fake_census.values, 2019: values}
+    tracts = sorted(g for g in values if g.startswith("53059"))
+    leaves = [v for v, label in labels.items() if not label.endswith(":")
+              and label.count("!!") >= 2]
+    region_lines = {"Europe": "Estimate!!Total:!!Europe:", "Asia": "Estimate!!Total:!!Asia:"}
+    expected = {}
+    for region, line_label in region_lines.items():
+        line = next(v for v, label in labels.items() if label == line_label)
+        members = [v for v in leaves if labels[v].startswith(line_label + "!!")]
+        for n, geoid in enumerate(tracts):  # the table's own arithmetic: a line sums its leaves
+            cells = values[geoid]
+            for k, v in enumerate(members):
+                cells.setdefault(v, str((n * 7 + k * 3) % 11))
+                cells.setdefault(v[:-1] + "M", "9")
+            cells[line] = str(sum(int(cells[v]) for v in members))
+        expected[region] = sum(int(values[g][line]) for g in tracts)
+    summary = load_counties(client(fake_census), year=2019, state="53", counties=["059"],
+                            settings=settings)
+    data = load_dataset(find_dataset(settings, summary.dataset_id), settings)
+    assert data.area_set.catalog.origins_complete
+    profile = community_profile(data.area_set, data.assets, tracts, title="Skamania")
+    rows = profile.section("World regions of birth").set_index("variable")
+    for region, total in expected.items():
+        assert rows.at[f"region:{region}", "label"] == region
+        assert rows.at[f"region:{region}", "estimate"] == total
+    assert profile.notes == ()

@@ -121,3 +121,33 @@ def test_profile_on_a_real_tract(portland):
 def test_filters_drive_assets_on_real_data(cook):
     libraries = filter_assets(cook.assets, Filters(categories=("library",)), cook.area_set.catalog)
     assert len(libraries) == 81
+
+
+def test_portland_regions_are_named_as_the_few_countries_they_are(portland, shared):
+    """Issue #15: Portland carries 14 countries of birth (per its variable list) and no
+    foreign-born total; a region figure is the sum of its countries present and says so,
+    never the region's total; the profile lists the countries and says the total is absent."""
+    from mapping.catalog import region_of_country
+    from mapping.community import community_profile, profile_csv
+
+    codes = pd.read_csv(shared / "portland_msa" / "variable_codes.csv")
+    countries = codes.loc[codes["acs_variable"].str.startswith("B05006"), "label_in_source"]
+    by_region: dict[str, list[str]] = {}
+    for name in countries:
+        by_region.setdefault(region_of_country(name)[0], []).append(name)
+    assert len(countries) == 14 and "Latin America" not in by_region
+    profile = community_profile(portland.area_set, portland.assets,
+                                list(portland.area_set.areas.index), title="Portland metro")
+    rows = profile.section("World regions of birth")
+    assert sorted(r.removeprefix("region:") for r in rows["variable"]) == sorted(by_region)
+    for _, row in rows.iterrows():
+        region = row["variable"].removeprefix("region:")
+        n = len(by_region[region])
+        assert row["label"] != region
+        assert row["label"].startswith(f"{region}: only ")
+        assert f"({n} of the region's countries in this dataset)" in row["label"]
+    [note] = profile.notes
+    assert "not the region's total" in note and "foreign-born total is not in this dataset" in note
+    for name in countries:
+        assert name.split(" (")[0] in note  # "Burma (Karen)": the country is Burma
+    assert "# This dataset holds 14 countries of birth" in profile_csv(profile)
