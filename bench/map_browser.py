@@ -136,7 +136,9 @@ def _wait_legend(page, title: str, text: str, timeout: float = 120.0) -> None:
 
 def _pick(page, name: str) -> None:
     page.get_by_role("combobox", name="Language (limited English)").click()
-    page.get_by_role("option", name=name, exact=True).click()
+    option = page.get_by_role("option", name=name, exact=True)
+    if option.count():  # once chosen it leaves the list (a retry after a slow rerun)
+        option.click()
     page.keyboard.press("Escape")
 
 
@@ -160,15 +162,22 @@ def measure(approach: str, url: str, title: str, dataset: str, changes: int, pid
     rss_first = _rss_mb(pid)
     language = LANGUAGES.get(dataset, "Spanish")
     times, sent = [], []
+    retries = 0  # changes whose click had to be repeated (their time includes the wait)
     for i in range(changes):
         t0 = time.monotonic()
         if i % 2 == 0:  # pick the language: the map shows its limited-English speakers
-            _pick(page, language)
-            expected = f"Speak {language}"
+            action, expected = (lambda: _pick(page, language)), f"Speak {language}"
         else:  # and remove it again: back to the foreign-born
-            _unpick(page, language)
-            expected = "Foreign-born"
-        _wait_legend(page, title, expected)
+            action, expected = (lambda: _unpick(page, language)), "Foreign-born"
+        for attempt in range(3):
+            action()
+            try:  # on a loaded machine a click can land while a rerun redraws the sidebar
+                _wait_legend(page, title, expected, timeout=60.0 if attempt < 2 else 120.0)
+                break
+            except TimeoutError:
+                if attempt == 2:
+                    raise
+                retries += 1
         times.append(time.monotonic() - t0)
         meter.wait_quiet(page)
         sent.append(meter.take())
@@ -181,7 +190,8 @@ def measure(approach: str, url: str, title: str, dataset: str, changes: int, pid
             "change_raw": per_change[0][0], "change_deflated": per_change[0][1],
             "repeat_raw": statistics.median(s[0] for s in per_change[1:] or per_change),
             "repaint_s": statistics.median(times) if times else float("nan"),
-            "rss_first": rss_first, "rss_after": rss_after, "changes": changes}
+            "rss_first": rss_first, "rss_after": rss_after, "changes": changes,
+            "retries": retries}
 
 
 def main() -> None:
@@ -252,6 +262,10 @@ def main() -> None:
               f"({base['change_deflated'] / max(ours['change_deflated'], 1):.1f}x deflated), "
               f"repaint {base['repaint_s'] / ours['repaint_s']:.1f}x faster "
               f"({changes} changes, medians)")
+    repeated = sum(r["retries"] for r in rows)
+    if repeated:
+        print(f"{repeated} filter change(s) had to be clicked again (the click landed during "
+              "a rerun); their repaint time includes the wait")
 
 
 if __name__ == "__main__":
