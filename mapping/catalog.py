@@ -240,6 +240,9 @@ class Variable:
         For limited-English counts: the key of the language group.
     country
         For origins: the country name assets' ``communities`` tags are matched against.
+    parts
+        For a derived sum (the LEP total): the variables it adds up, so a total over many
+        areas is taken over their cells (see :func:`mapping.moe.total_over_areas`).
     """
 
     id: str
@@ -252,6 +255,7 @@ class Variable:
     subregion: str | None = None
     language: str | None = None
     country: str | None = None
+    parts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.topic not in TOPICS:
@@ -333,6 +337,14 @@ class Catalog:
         for v in self.origins():
             out.setdefault(v.region or "", []).append(v)
         return {r: tuple(vs) for r, vs in out.items()}
+
+    def cells_of(self, variable_id: str) -> tuple[str, ...]:
+        """The source variables a figure adds up: a derived sum's parts (in turn expanded),
+        or the variable itself."""
+        v = self.get(variable_id)
+        if not v.parts:
+            return (v.id,)
+        return tuple(c for part in v.parts for c in self.cells_of(part))
 
     def region_label(self, region: str) -> str:
         """How a region's figure is named: the region itself when the dataset holds all its

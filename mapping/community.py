@@ -24,11 +24,17 @@ from mapping.assets import category
 from mapping.catalog import TOPICS, language_group, language_name
 from mapping.errors import DataError
 from mapping.escape import html_text, neutralise_formula
-from mapping.moe import coefficient_of_variation, moe_of_proportion, moe_of_sum, reliability_of_cv
+from mapping.moe import (
+    Total,
+    coefficient_of_variation,
+    moe_of_proportion,
+    reliability_of_cv,
+    total_over_areas,
+)
 from mapping.projection import area_points
 
 PROFILE_COLUMNS = ("section", "variable", "label", "estimate", "moe", "share", "share_moe",
-                   "universe", "cv", "reliability", "source_variables")
+                   "universe", "cv", "reliability", "source_variables", "note")
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,12 +77,22 @@ def areas_in_shape(area_set: AreaSet, shape: dict[str, Any]) -> list[str]:
     return list(areas.index[inside.to_numpy()])
 
 
+def total_of(area_set: AreaSet, geoids: Sequence[str], ids: Sequence[str]) -> Total:
+    """Return the total of variables ``ids`` over areas ``geoids``: every derived sum
+    expanded into its parts, and the Bureau's rules applied once over all the cells (the
+    one summing rule, used by profiles, branches and exports alike)."""
+    cells = [c for i in ids for c in area_set.catalog.cells_of(i)]
+    est = area_set.estimates.loc[list(geoids), cells].to_numpy(dtype=float)
+    moe = area_set.moes.loc[list(geoids), cells].to_numpy(dtype=float)
+    return total_over_areas(est, moe)
+
+
 def sum_over_areas(area_set: AreaSet, geoids: Sequence[str], ids: Sequence[str]
                    ) -> tuple[np.ndarray, np.ndarray]:
-    """Return the sums over areas of each variable and their MOEs (the one summing rule)."""
-    est = area_set.estimates.loc[list(geoids), list(ids)].to_numpy(dtype=float).T
-    moe = area_set.moes.loc[list(geoids), list(ids)].to_numpy(dtype=float).T
-    return np.nansum(est, axis=1), moe_of_sum(np.nan_to_num(est), moe)
+    """Return the total over areas of each variable on its own, and their MOEs."""
+    totals = [total_of(area_set, geoids, [i]) for i in ids]
+    return (np.array([t.estimate for t in totals], dtype=float),
+            np.array([t.moe for t in totals], dtype=float))
 
 
 def community_profile(area_set: AreaSet, assets: gpd.GeoDataFrame, geoids: Sequence[str], *,
@@ -84,8 +100,9 @@ def community_profile(area_set: AreaSet, assets: gpd.GeoDataFrame, geoids: Seque
     """Return the profile of the areas ``geoids`` (sums with combined MOEs; see module doc).
 
     Sections: ``Population``, ``World regions of birth``, ``Countries of birth``,
-    ``Limited English by language``, then one per remaining topic (year of entry,
-    education, poverty, citizenship, income).
+    ``Limited English``, ``Limited English by language``, then one per remaining topic
+    (year of entry, education, poverty, citizenship, income). A figure over areas some of
+    which have no estimate sums those that have one and says how many do not (``note``).
     """
     geoids = tuple(dict.fromkeys(geoids))
     unknown = [g for g in geoids if g not in area_set.areas.index]
@@ -94,54 +111,60 @@ def community_profile(area_set: AreaSet, assets: gpd.GeoDataFrame, geoids: Seque
     if not geoids:
         raise DataError("the selection holds no area")
     catalog = area_set.catalog
-    counts = [v for v in catalog if v.kind == "count"]
-    ids = [v.id for v in counts]
-    est, moe = sum_over_areas(area_set, geoids, ids)
-    total = dict(zip(ids, est, strict=True))
-    total_moe = dict(zip(ids, moe, strict=True))
+    cache: dict[tuple[str, ...], Total] = {}
+
+    def total(ids: Sequence[str]) -> Total:
+        key = tuple(ids)
+        if key not in cache:
+            cache[key] = total_of(area_set, geoids, key)
+        return cache[key]
+
     rows: list[dict[str, object]] = []
 
-    def add(section: str, variable: str, label: str, e: float, m: float, universe: str | None,
-            sources: str) -> None:
+    def add(section: str, variable: str, label: str, ids: Sequence[str],
+            universe: str | None) -> None:
+        t = total(ids)
         share = share_moe = np.nan
-        if universe is not None and total.get(universe, 0) > 0:
-            share = e / total[universe]
-            share_moe = float(moe_of_proportion(e, total[universe], m, total_moe[universe]))
-        rows.append({"section": section, "variable": variable, "label": label, "estimate": e,
-                     "moe": m, "share": share, "share_moe": share_moe,
+        u = total([universe]) if universe is not None else None
+        if u is not None and u.estimate > 0 and np.isfinite(t.estimate):
+            share = t.estimate / u.estimate
+            share_moe = float(moe_of_proportion(t.estimate, u.estimate, t.moe, u.moe))
+        cells = [c for i in ids for c in catalog.cells_of(i)]
+        rows.append({"section": section, "variable": variable, "label": label,
+                     "estimate": t.estimate, "moe": t.moe, "share": share,
+                     "share_moe": share_moe,
                      "universe": catalog.get(universe).label if universe else "",
-                     "source_variables": sources})
+                     "source_variables": "+".join(cells) + f" over {len(geoids)} area(s)",
+                     "note": t.note()})
 
-    area_note = f" over {len(geoids)} area(s)"
+    counts = [v for v in catalog if v.kind == "count"]
     for v in counts:
         if v.topic == "population" or v.role == "foreign_born":
-            add("Population", v.id, v.label, total[v.id], total_moe[v.id], v.universe,
-                v.id + area_note)
+            add("Population", v.id, v.label, [v.id], v.universe)
     for region, members in catalog.origins_by_region().items():
-        member_ids = [m.id for m in members]
-        e, m = sum_over_areas(area_set, geoids, member_ids)
-        region_est = float(e.sum())
-        region_moe = float(moe_of_sum(e[None, :], m[None, :])[0])
         add("World regions of birth", f"region:{region}", catalog.region_label(region),
-            region_est, region_moe, members[0].universe, "+".join(member_ids) + area_note)
-    for v in sorted(catalog.origins(), key=lambda v: -total[v.id]):
-        add("Countries of birth", v.id, v.country or v.label, total[v.id], total_moe[v.id],
-            v.universe, v.id + area_note)
-    for v in sorted(catalog.lep_variables(), key=lambda v: -total[v.id]):
+            [m.id for m in members], members[0].universe)
+    for v in sorted(catalog.origins(), key=lambda v: -np.nan_to_num(total([v.id]).estimate)):
+        add("Countries of birth", v.id, v.country or v.label, [v.id], v.universe)
+    for v in counts:  # the all-language figures: LEP total, households, LEP households
+        if v.topic == "language" and not v.is_lep:
+            add("Limited English", v.id, v.label, [v.id], v.universe)
+    for v in sorted(catalog.lep_variables(), key=lambda v: -np.nan_to_num(total([v.id]).estimate)):
         label = language_group(v.language).label if v.language else v.label
-        add("Limited English by language", v.id, label, total[v.id], total_moe[v.id],
-            v.universe, v.id + area_note)
+        add("Limited English by language", v.id, label, [v.id], v.universe)
     for topic in ("entry", "education", "poverty", "citizenship"):
         for v in catalog.topic(topic):
             if v.kind == "count" and v.role is None and not v.is_origin:
-                add(TOPICS[topic], v.id, v.label, total[v.id], total_moe[v.id], v.universe,
-                    v.id + area_note)
+                add(TOPICS[topic], v.id, v.label, [v.id], v.universe)
     if len(geoids) == 1:
         for v in catalog:
             if v.kind == "median":
                 e = float(area_set.estimates.at[geoids[0], v.id])
                 m = float(area_set.moes.at[geoids[0], v.id])
-                add(TOPICS[v.topic], v.id, v.label, e, m, None, v.id + area_note)
+                rows.append({"section": TOPICS[v.topic], "variable": v.id, "label": v.label,
+                             "estimate": e, "moe": m, "share": np.nan, "share_moe": np.nan,
+                             "universe": "", "source_variables": f"{v.id} over 1 area(s)",
+                             "note": ""})
     figures = pd.DataFrame(rows, columns=[c for c in PROFILE_COLUMNS if c not in
                                           ("cv", "reliability")])
     figures["cv"] = coefficient_of_variation(figures["estimate"], figures["moe"])
@@ -166,7 +189,15 @@ def profile_csv(profile: CommunityProfile) -> str:
     frame = profile.figures.copy()
     frame["reliability"] = frame["reliability"].map(
         {0: "reliable", 1: "use with caution", 2: "unreliable", 3: "no margin of error"})
-    for col in ("label", "universe", "source_variables"):
+    # Published precision: counts and their MOEs as whole numbers, shares as percentages
+    # to one decimal, the CV to three (the ACS publishes no more than that).
+    for col in ("estimate", "moe"):
+        frame[col] = frame[col].round(0).astype("Int64")
+    frame["share"] = (frame["share"] * 100).round(1)
+    frame["share_moe"] = (frame["share_moe"] * 100).round(1)
+    frame["cv"] = frame["cv"].replace([np.inf, -np.inf], np.nan).round(3)
+    frame = frame.rename(columns={"share": "share_pct", "share_moe": "share_moe_pct_points"})
+    for col in ("label", "universe", "source_variables", "note"):
         frame[col] = frame[col].astype(str).map(neutralise_formula)
     header = f"# {neutralise_formula(profile.title)}; source: {profile.source} {profile.year}\n"
     header += "".join(f"# {neutralise_formula(note)}\n" for note in profile.notes)

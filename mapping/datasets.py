@@ -25,6 +25,7 @@ the region's total; otherwise it is named as the sum of the countries present.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import json
@@ -606,7 +607,8 @@ def derive_sum(indicators: pd.DataFrame, rule: Mapping[str, Any]) -> tuple[pd.Da
     tidy = pd.DataFrame({"geoid": est.index, "variable": str(rule["id"]),
                          "estimate": total.to_numpy(),
                          "moe": moe_of_sum(est.to_numpy(), moe.to_numpy())})
-    return tidy, _variable_from_spec(rule, Path("derived"))
+    variable = _variable_from_spec(rule, Path("derived"))
+    return tidy, dataclasses.replace(variable, parts=tuple(parts))
 
 
 # ---------------------------------------------------------------- assets

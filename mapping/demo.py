@@ -21,6 +21,7 @@ import shapely
 from mapping.areas import AreaSet, area_km2
 from mapping.assets import normalize_assets
 from mapping.catalog import Catalog, Variable, language_group, region_of_country
+from mapping.moe import moe_of_sum
 
 SEED = 20240611
 N_TRACTS = 260
@@ -156,7 +157,8 @@ def _catalog() -> Catalog:
                            "origin", universe="pop_total", region=region, subregion=subregion,
                            country=o.country))
     vs.append(Variable("lep_total", "Speak English less than 'very well' (all languages)",
-                       "language", universe="pop_5plus", role="lep_total"))
+                       "language", universe="pop_5plus", role="lep_total",
+                       parts=tuple(f"lep_{key}" for key in _LANGUAGE_KEYS)))
     for key in _LANGUAGE_KEYS:
         vs.append(Variable(f"lep_{key}", f"{language_group(key).label}: speak English less "
                            "than 'very well'", "language", universe="pop_5plus", language=key))
@@ -236,6 +238,9 @@ def _statistics(rng: np.random.Generator, tracts: gpd.GeoDataFrame
     moes["median_income"] = np.round(est["median_income"] * rng.uniform(0.08, 0.3, n), -1)
     # Totals are published with tighter margins than their parts, as in the ACS.
     moes["pop_total"] = np.round(moes["pop_total"] * 0.6)
+    # The LEP total is a derived sum, as in the Census loader: its MOE is that of a sum.
+    moes["lep_total"] = moe_of_sum(np.column_stack([est[f"lep_{k}"] for k in _LANGUAGE_KEYS]),
+                                   np.column_stack([moes[f"lep_{k}"] for k in _LANGUAGE_KEYS]))
     frames = [pd.DataFrame({"geoid": tracts.index, "variable": k, "estimate": v.astype(float),
                             "moe": moes[k].astype(float)}) for k, v in est.items()]
     return pd.concat(frames, ignore_index=True), est

@@ -7,14 +7,19 @@ Bureau's *Understanding and Using ACS Data* (2020), chapter 8:
 * coefficient of variation ``CV = SE / estimate``: <= 12% reliable, 12-40% use with
   caution, > 40% unreliable (the thresholds used by most planning agencies);
 * sum of estimates: ``MOE = sqrt(sum MOE_i^2)``; when several components are zero, only
-  the largest of their MOEs is counted (the Bureau's guidance for zero estimates);
+  the largest of their MOEs is counted (the Bureau's guidance for zero estimates). A sum
+  over areas *and* variables (a region over a branch's tracts) applies that rule once,
+  over every cell summed (:func:`total_over_areas`), so the order of summing never
+  changes the MOE;
 * proportion ``p = num/den`` (num a subset of den):
   ``MOE_p = sqrt(MOE_num^2 - p^2 MOE_den^2) / den``, falling back to the ratio formula
-  ``sqrt(MOE_num^2 + p^2 MOE_den^2) / den`` when the term under the root is negative.
+  ``sqrt(MOE_num^2 + p^2 MOE_den^2) / den`` when the term under the root is not positive
+  (negative, or exactly zero: 2/2 with MOEs 3/3 gives 2.12, not 0).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 import numpy as np
@@ -103,7 +108,10 @@ def moe_of_proportion(numerator: np.ndarray | pd.Series, denominator: np.ndarray
     """Return the MOE of ``numerator / denominator`` where the numerator is a subset.
 
     Uses the proportion formula and falls back to the ratio formula where the term
-    under the square root is negative. A zero denominator gives NaN.
+    under the square root is not positive. A zero denominator gives NaN.
+
+    >>> round(float(moe_of_proportion(2, 2, 3, 3)), 2)  # zero under the root: ratio formula
+    2.12
     """
     num = np.asarray(numerator, dtype=float)
     den = np.asarray(denominator, dtype=float)
@@ -112,7 +120,7 @@ def moe_of_proportion(numerator: np.ndarray | pd.Series, denominator: np.ndarray
     with np.errstate(divide="ignore", invalid="ignore"):
         p = num / den
         under = mn**2 - p**2 * md**2
-        under = np.where(under < 0, mn**2 + p**2 * md**2, under)
+        under = np.where(under <= 0, mn**2 + p**2 * md**2, under)
         out = np.sqrt(under) / den
     return np.where(den == 0, np.nan, out)
 
@@ -129,3 +137,73 @@ def moe_of_ratio(numerator: np.ndarray | pd.Series, denominator: np.ndarray | pd
         r = num / den
         out = np.sqrt(mn**2 + r**2 * md**2) / den
     return np.where(den == 0, np.nan, out)
+
+
+def moe_in_words(estimate: float, moe: float) -> str:
+    """A margin of error in words: "± 1,975 (likely between 966,864 and 970,814)".
+
+    >>> moe_in_words(968839, 1975)
+    '± 1,975 (likely between 966,864 and 970,814)'
+    >>> moe_in_words(12, 30)
+    '± 30 (likely between 0 and 42)'
+    """
+    if not (np.isfinite(moe) and np.isfinite(estimate)):
+        return "no margin of error published"
+    low = max(0.0, estimate - moe)  # a count is never below zero
+    return f"± {moe:,.0f} (likely between {low:,.0f} and {estimate + moe:,.0f})"
+
+
+@dataclass(frozen=True)
+class Total:
+    """A sum over areas (and variables), with what it could not count.
+
+    ``estimate`` sums the cells that have an estimate (NaN when none has); ``moe`` comes
+    from those of them that have a MOE (NaN when none has). ``areas`` were asked for;
+    ``areas_without_estimate`` lack an estimate in at least one cell (those cells are not
+    counted); ``areas_without_moe`` have an estimate but no MOE in some cell (the MOE
+    leaves those cells out).
+    """
+
+    estimate: float
+    moe: float
+    areas: int
+    areas_without_estimate: int = 0
+    areas_without_moe: int = 0
+
+    def note(self) -> str:
+        """What a reader must know about the figure, in words ("" when nothing)."""
+        parts = []
+        if self.areas_without_estimate:
+            parts.append(f"{self.areas_without_estimate:,} of {self.areas:,} areas have no "
+                         "estimate (not counted)")
+        if self.areas_without_moe and np.isfinite(self.moe):  # else: "no MOE published"
+            parts.append(f"the margin of error leaves out {self.areas_without_moe:,} areas "
+                         "with no published margin")
+        return "; ".join(parts)
+
+
+def total_over_areas(estimates: np.ndarray, moes: np.ndarray) -> Total:
+    """Return the total of ``estimates`` (areas x variables) and its MOE, the zero-estimate
+    rule applied once over all the cells.
+
+    >>> t = total_over_areas(np.array([[0, 5], [0, 7]]), np.array([[4, 3], [6, 4]]))
+    >>> t.estimate, t.moe  # sqrt(3^2 + 4^2 + max(4, 6)^2)
+    (12.0, 7.810249675906654)
+    >>> t = total_over_areas(np.array([[10.0], [np.nan]]), np.array([[3.0], [np.nan]]))
+    >>> t.estimate, t.moe, t.note()
+    (10.0, 3.0, '1 of 2 areas have no estimate (not counted)')
+    """
+    est = np.atleast_2d(np.asarray(estimates, dtype=float))
+    m = np.atleast_2d(np.asarray(moes, dtype=float))
+    have = ~np.isnan(est)
+    with_moe = have & ~np.isnan(m)
+    areas = est.shape[0]
+    without_estimate = int((~have).any(axis=1).sum())
+    without_moe = int((have & ~with_moe).any(axis=1).sum())
+    if not have.any():
+        return Total(np.nan, np.nan, areas, without_estimate, 0)
+    estimate = float(est[have].sum())
+    if not with_moe.any():
+        return Total(estimate, np.nan, areas, without_estimate, without_moe)
+    moe = float(moe_of_sum(est[with_moe][None, :], m[with_moe][None, :])[0])
+    return Total(estimate, moe, areas, without_estimate, without_moe)

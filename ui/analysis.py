@@ -14,7 +14,7 @@ from mapping.community import (
 )
 from mapping.datasets import Dataset
 from mapping.escape import markdown_text as md
-from mapping.moe import RELIABILITY_BY_CODE
+from mapping.moe import RELIABILITY_BY_CODE, moe_in_words
 from mapping.service_areas import branches_of
 from ui import context, map_widget, url
 from ui import messages as msg
@@ -95,6 +95,13 @@ def figure_chart(rows: pd.DataFrame, *, title: str) -> alt.Chart:
     return (bars + errors).properties(title=title, height=alt.Step(24))
 
 
+RELIABILITY_HELP = ("Census figures are estimates from a sample. The margin of error (at 90% "
+                    "confidence) gives the range the true number likely lies in. Reliable: "
+                    "the margin is small next to the estimate; use with caution: it is "
+                    "sizeable; unreliable: it is so large that the figure is a rough order of "
+                    "magnitude only.")
+
+
 def figures_table(rows: pd.DataFrame) -> pd.DataFrame:
     """The figures as a person reads them, each traceable to its source variables."""
     return pd.DataFrame({
@@ -105,6 +112,7 @@ def figures_table(rows: pd.DataFrame) -> pd.DataFrame:
         "± share (pts)": rows["share_moe"].map(lambda v: f"{v * 100:.1f}" if pd.notna(v) else ""),
         "of": rows["universe"],
         "reliability": rows["reliability"].map(lambda c: RELIABILITY_BY_CODE[int(c)].value),
+        "note": rows["note"],
         "from": rows["source_variables"],
     })
 
@@ -117,8 +125,10 @@ def show_profile(profile: CommunityProfile, *, top: int = 10) -> None:
     cols = st.columns(3)
     for col, (_, row) in zip(cols, pop.iterrows(), strict=False):
         share = f" ({row['share'] * 100:.1f}%)" if pd.notna(row["share"]) else ""
-        moe = f"± {row['moe']:,.0f}" if pd.notna(row["moe"]) else "no MOE published"
-        col.metric(md(row["label"]), f"{row['estimate']:,.0f}{share}", moe, delta_color="off")
+        col.metric(md(row["label"]), f"{row['estimate']:,.0f}{share}",
+                   help=RELIABILITY_HELP)
+        col.caption(md(moe_in_words(row["estimate"], row["moe"])
+                       + (f". {row['note']}" if row["note"] else "")))
     for section in profile.figures["section"].unique():
         if section == "Population":
             continue

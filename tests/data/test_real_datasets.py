@@ -151,3 +151,48 @@ def test_portland_regions_are_named_as_the_few_countries_they_are(portland, shar
     for name in countries:
         assert name.split(" (")[0] in note  # "Burma (Karen)": the country is Burma
     assert "# This dataset holds 14 countries of birth" in profile_csv(profile)
+
+
+def test_portland_everything_profile_equals_the_source_sums(portland, shared):
+    """Issue #10: every count in the 'everything' profile is the sum of its source column,
+    the LEP total (missing from the profile before) is the sum of the 12 C16001 columns,
+    and its MOE is the Bureau's rule applied once over all 12 x 490 cells (computed here
+    from the source file)."""
+    from mapping.community import community_profile
+
+    wide = pd.read_csv(shared / "portland_msa" / "acs2019_lep_birthplace_tracts_wide.csv",
+                       dtype={"GEOID": str})
+    profile = community_profile(portland.area_set, portland.assets,
+                                list(portland.area_set.areas.index), title="everything")
+    figures = profile.figures.set_index("variable")
+    checked = 0
+    for variable, row in figures.iterrows():
+        if f"{variable}E" in wide.columns:
+            assert row["estimate"] == wide[f"{variable}E"].sum(), variable
+            checked += 1
+    assert checked >= 14 + 12 + 2
+    lep = figures.loc["lep_total"]
+    assert lep["section"] == "Limited English"
+    codes = pd.read_csv(shared / "portland_msa" / "variable_codes.csv")
+    groups = codes.loc[codes["acs_variable"].str.match(r"C16001_0(?!01)"), "acs_variable"]
+    assert len(groups) == 12
+    est = wide[[f"{g}E" for g in groups]].to_numpy(dtype=float).ravel()
+    moe = wide[[f"{g}M" for g in groups]].to_numpy(dtype=float).ravel()
+    assert lep["estimate"] == est.sum() == pytest.approx(157_363)  # the issue's figure
+    expected_moe = np.sqrt((moe[est != 0] ** 2).sum() + moe[est == 0].max() ** 2)
+    assert lep["moe"] == pytest.approx(expected_moe)
+
+
+def test_cook_everything_profile_shows_the_lep_total_from_its_one_column(cook, shared):
+    """Issue #10: Cook has only an all-language LEP column (DP02); the profile showed no
+    LEP at all. Its total is the column's sum over the tracts that have a number."""
+    from mapping.community import community_profile
+
+    dp = _cook_rows(shared, "acs2021_il_tracts_dp_profile.csv", id_col="geo_id")
+    column = pd.to_numeric(dp["speaks_english_less_very_well"], errors="coerce")
+    expected = column[column >= 0].sum()
+    profile = community_profile(cook.area_set, cook.assets, list(cook.area_set.areas.index),
+                                title="everything")
+    lep = profile.figures.set_index("variable").loc["lep_total"]
+    assert lep["section"] == "Limited English"
+    assert lep["estimate"] == expected == pytest.approx(673_502)  # the issue's figure

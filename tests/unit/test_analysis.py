@@ -209,3 +209,49 @@ def test_highlight_outlines_label_worst_areas_and_picks():
     assert outlines["label"].tolist()[0].startswith("Gap #1: A2 (need 150)")
     assert outlines["label"].tolist()[-1] == "Pick 1: site 0 reaches 180 people"
     assert len(outlines) == 3
+
+
+def _origins_area_set(est, moe) -> AreaSet:
+    """Areas A0.. with two origins of one region; ``est``/``moe`` are rows of (Mexico,
+    Guatemala) per area; NaN is a missing estimate."""
+    geoids = [f"A{i}" for i in range(len(est))]
+    geoms = gpd.GeoSeries([_square(X0 + 200 * i, Y0) for i in range(len(est))],
+                          crs=UTM).to_crs(4326)
+    areas = gpd.GeoDataFrame({"geoid": geoids, "name": geoids}, geometry=geoms.values,
+                             crs="EPSG:4326").set_index("geoid")
+    areas["area_km2"] = area_km2(areas.geometry)
+    rows = [{"geoid": g, "variable": "pop", "estimate": 1000.0, "moe": 0.0} for g in geoids]
+    for g, e, m in zip(geoids, est, moe, strict=True):
+        rows += [{"geoid": g, "variable": v, "estimate": ev, "moe": mv}
+                 for v, ev, mv in zip(("mx", "gt"), e, m, strict=True)]
+    catalog = Catalog((
+        Variable("pop", "Population", "population", role="total_population"),
+        Variable("mx", "Born in Mexico", "origin", universe="pop", region="Latin America",
+                 country="Mexico"),
+        Variable("gt", "Born in Guatemala", "origin", universe="pop", region="Latin America",
+                 country="Guatemala")), origins_complete=True)
+    return AreaSet(areas=areas, indicators=pd.DataFrame(rows), catalog=catalog, title="t",
+                   source="hand-made", year="2024")
+
+
+def test_a_region_over_areas_applies_the_zero_rule_once_over_every_cell():
+    """Issue #10: Mexico is 0 in A0 and Guatemala 0 in A1. Over all four cells: the two
+    non-zero MOEs (2, 3) count in full and, of the zero cells (MOEs 4, 6), only the largest:
+    sqrt(2^2 + 3^2 + 6^2) = 7. Summing areas first, then variables, gave sqrt(20 + 45)."""
+    area_set = _origins_area_set([(0, 5), (3, 0)], [(4, 3), (2, 6)])
+    profile = community_profile(area_set, _assets([])[:0], ["A0", "A1"], title="both")
+    row = profile.section("World regions of birth").iloc[0]
+    assert row["label"] == "Latin America"
+    assert row["estimate"] == 8 and row["moe"] == pytest.approx(7.0)
+
+
+def test_areas_without_an_estimate_are_left_out_and_counted():
+    """Issue #10: one area of three has no Mexico estimate: the figure is the sum of the
+    other two with their MOE (sqrt(30^2 + 40^2) = 50), and says 1 of 3 areas lack one."""
+    nan = float("nan")
+    area_set = _origins_area_set([(100, 1), (nan, 1), (200, 1)], [(30, 1), (nan, 1), (40, 1)])
+    profile = community_profile(area_set, _assets([])[:0], ["A0", "A1", "A2"], title="all")
+    row = profile.section("Countries of birth").set_index("variable").loc["mx"]
+    assert row["estimate"] == 300 and row["moe"] == pytest.approx(50.0)
+    assert row["note"] == "1 of 3 areas have no estimate (not counted)"
+    assert "1 of 3 areas have no estimate" in profile_csv(profile)

@@ -59,6 +59,8 @@ def test_moe_of_sum(estimates, moes, expected):
     (100, 400, 30, 40, math.sqrt(800) / 400),
     # p = 0.5; 10^2 - 0.25*60^2 = 100 - 900 < 0 -> ratio: sqrt(100 + 900)/200
     (100, 200, 10, 60, math.sqrt(1000) / 200),
+    # p = 1; 3^2 - 1*3^2 = 0: not positive -> ratio: sqrt(9 + 9)/2 = 2.12 (issue #10), not 0
+    (2, 2, 3, 3, math.sqrt(18) / 2),
     (5, 0, 3, 4, float("nan")),
 ])
 def test_moe_of_proportion_with_ratio_fallback(num, den, moe_num, moe_den, expected):
