@@ -18,6 +18,10 @@ Example (abridged)::
      "assets": [{"path": "{shared}/chicago_cook/assets/senior_centers.geojson",
                  "fields": {"name": "site_name", "category": {"value": "seniors"}}}]}
 
+An asset file may say where it was surveyed: ``"coverage": {"label": "City of Chicago"}``
+(its extent then derived from the points), with ``"areas"`` (ids or their beginnings) or a
+boundary ``"path"``; the gap analysis ranks only areas inside (see :func:`read_coverage`).
+
 ``"origins_complete": true`` says the tables hold every country of birth of their source
 (the Census loader sets it for table B05006): only then is a world region's figure called
 the region's total; otherwise it is named as the sum of the countries present.
@@ -86,6 +90,9 @@ class AssetSource:
     digest: str
     assets: gpd.GeoDataFrame
     rejected: tuple[RowProblem, ...] = ()
+    #: Where the source was surveyed, as declared (see :func:`read_coverage`); None: not
+    #: declared, so the analysis derives it from the points.
+    coverage: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -166,9 +173,9 @@ def load_dataset(entry: DatasetEntry, settings: Settings) -> Dataset:
             raise DataError(f"dataset {entry.name!r} cannot be loaded: {entry.reason}")
         area_set, assets, report, files = load_from_spec(read_spec(entry.spec_path),
                                                          entry.spec_path, settings)
-    sources = tuple(AssetSource(f"dataset:{entry.id}:{f.key}", f.label, f.digest, f.assets,
-                                f.rejected) for f in files)
+    sources = tuple(dataclasses.replace(f, key=f"dataset:{entry.id}:{f.key}") for f in files)
     assets = assets.copy()
+    assets["source_key"] = f"dataset:{entry.id}:" + assets.get("source_key", "generated")
     assets["geoid"] = assign_areas(assets, area_set.areas)
     outside = int(assets["geoid"].isna().sum())
     if outside:
@@ -257,16 +264,45 @@ def load_from_spec(spec: Mapping[str, Any], spec_path: Path, settings: Settings
     for position, source in enumerate(spec.get("assets", []), start=1):
         path = resolve_path(source["path"], spec_path, settings)
         gdf, problems = load_assets(path, source)
-        asset_frames.append(gdf)
         key = path.name if path.name not in {f.label for f in files} else f"{path.name}#{position}"
+        asset_frames.append(gdf.assign(source_key=key))  # as the asset database keys them
         files.append(AssetSource(key, path.name, _file_digest(path, source), gdf,
-                                 tuple(problems)))
+                                 tuple(problems),
+                                 read_coverage(source.get("coverage"), spec_path, settings)))
         report.rejected.extend(problems)
         report.notes.append(f"{path.name}: {len(gdf)} assets loaded"
                             + (f", {len(problems)} rows refused" if problems else ""))
     assets = (pd.concat(asset_frames, ignore_index=True) if asset_frames else empty_assets())
     assets = gpd.GeoDataFrame(assets, geometry="geometry", crs="EPSG:4326")
     return area_set, assets, report, files
+
+
+def read_coverage(spec: Any, spec_path: Path, settings: Settings) -> dict[str, Any] | None:
+    """Return an asset file's declared coverage, checked: where it was surveyed.
+
+    ``{"label": "City of Chicago"}`` names it (its extent is then derived from the points);
+    ``"areas": ["17031", ...]`` lists area ids or their beginnings (a county's code);
+    ``"path": "city.geojson"`` gives a boundary file, read here into one WGS84 shape
+    (``"wkt"``).
+    """
+    if spec is None:
+        return None
+    if not isinstance(spec, Mapping) or not str(spec.get("label", "")).strip():
+        raise DataError("an asset file's 'coverage' must be an object with a 'label' (where "
+                        "it was surveyed), and optionally 'areas' or 'path'")
+    out: dict[str, Any] = {"label": str(spec["label"]).strip()}
+    if "areas" in spec:
+        areas = spec["areas"]
+        if not (isinstance(areas, list) and areas and all(isinstance(a, str) and a
+                                                          for a in areas)):
+            raise DataError("coverage 'areas' must be a list of area ids or id beginnings")
+        out["areas"] = list(areas)
+    if "path" in spec:
+        shapes = read_vector(resolve_path(str(spec["path"]), spec_path, settings))
+        if shapes.crs is None:
+            raise DataError(f"coverage file {spec['path']}: no coordinate system")
+        out["wkt"] = shapes.to_crs("EPSG:4326").geometry.union_all().wkt
+    return out
 
 
 def check_zip(path: Path, *, max_bytes: int = MAX_UNZIPPED_BYTES) -> None:

@@ -131,6 +131,7 @@ class MeasureResult:
     variables: tuple[str, ...]
     note: str = ""
     unit_label: str | None = None  # for derived measures (distances, scores)
+    no_data_label: str = "no data"  # what a grey area means on this map
 
     @property
     def unit(self) -> str:
@@ -216,7 +217,8 @@ def compute_measure(area_set: AreaSet, filters: Filters) -> MeasureResult:
                          values=values, variables=tuple(ids), note=note)
 
 
-def derived_measure(label: str, values: pd.Series, *, unit: str) -> MeasureResult:
+def derived_measure(label: str, values: pd.Series, *, unit: str,
+                    no_data_label: str = "no data") -> MeasureResult:
     """Return a measure computed by an analysis (a distance, a score) to map like any other.
 
     It has no margin of error of its own, so its reliability reads "no margin of error";
@@ -227,7 +229,7 @@ def derived_measure(label: str, values: pd.Series, *, unit: str) -> MeasureResul
     frame = pd.DataFrame({"estimate": v, "moe": nan, "value": v, "value_moe": nan, "cv": nan,
                           "reliability": reliability_of_cv(nan)}, index=values.index)
     return MeasureResult(label=label, kind="derived", universe_label=None, values=frame,
-                         variables=(), unit_label=unit)
+                         variables=(), unit_label=unit, no_data_label=no_data_label)
 
 
 def filter_assets(assets: gpd.GeoDataFrame, filters: Filters, catalog: Catalog) -> gpd.GeoDataFrame:
@@ -271,4 +273,6 @@ def format_value(value: float, kind: str) -> str:
         return f"{value:.1f}%"
     if kind == "density":
         return f"{value:,.1f} /km²"
+    if kind == "derived" and abs(value) < 100:  # distances in km, small scores
+        return f"{value:,.1f}"
     return f"{value:,.0f}"

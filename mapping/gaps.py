@@ -16,6 +16,7 @@ chosen countries) and the chosen services:
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -26,7 +27,14 @@ import shapely
 from mapping.areas import AreaSet, drawable
 from mapping.errors import DataError
 from mapping.filters import MeasureResult
-from mapping.projection import area_points, metric_crs, metric_points
+from mapping.projection import (
+    DERIVED_COVERAGE_RULE,
+    area_points,
+    coverage_from_points,
+    metric_crs,
+    metric_points,
+    nearest_sites,
+)
 
 DEFAULT_RADIUS_M = 800.0
 DISTANCE_CAP_M = 10_000.0
@@ -54,23 +62,106 @@ def access(area_set: AreaSet, matching: gpd.GeoDataFrame, *, radius_m: float = D
     crs = metric_crs(areas.geometry)
     pts = shapely.points(metric_points(area_points(areas[shown]), crs))
     sites = shapely.points(metric_points(matching.geometry, crs))
-    tree = shapely.STRtree(sites)
-    pairs, dist = tree.query_nearest(pts, return_distance=True)
+    ids = matching["asset_id"].to_numpy()
+    area_idx, site_idx, dist = nearest_sites(pts, sites, ids)  # ties: smallest asset id
     geoids = areas.index[shown]
-    out.loc[geoids[pairs[0]], "nearest_m"] = dist
-    out.loc[geoids[pairs[0]], "nearest_id"] = matching["asset_id"].to_numpy()[pairs[1]]
-    near = tree.query(pts, predicate="dwithin", distance=radius_m)
+    out.loc[geoids[area_idx], "nearest_m"] = dist
+    out.loc[geoids[area_idx], "nearest_id"] = ids[site_idx]
+    near = shapely.STRtree(sites).query(pts, predicate="dwithin", distance=radius_m)
     counts = np.bincount(near[0], minlength=len(pts))
     out.loc[geoids, "within_radius"] = counts
     return out
 
 
+@dataclass(frozen=True)
+class Coverage:
+    """Where one source of assets was surveyed: a shape, or areas by id (beginning)."""
+
+    source: str
+    label: str
+    how: str  # in words: "declared: boundary file", "derived: the concave hull ..."
+    geometry: shapely.Geometry | None = None
+    area_prefixes: tuple[str, ...] = ()
+
+    def covers(self, area_set: AreaSet) -> np.ndarray:
+        """Which areas (in order) lie in the coverage: their inside point is in the shape,
+        or their id begins with one of the prefixes."""
+        ids = area_set.areas.index.astype(str)
+        inside = np.zeros(len(ids), dtype=bool)
+        if self.area_prefixes:
+            inside |= np.array([i.startswith(self.area_prefixes) for i in ids], dtype=bool)
+        if self.geometry is not None and not self.geometry.is_empty:
+            points = area_points(area_set.areas).to_numpy()
+            shapely.prepare(self.geometry)
+            inside |= np.asarray(shapely.contains(self.geometry, points), dtype=bool)
+        return inside
+
+
+#: The source key of assets entered by staff (no file): their coverage is derived too.
+STAFF_ENTERED = "entered by staff"
+
+
+def coverages_of(matching: gpd.GeoDataFrame, assets: gpd.GeoDataFrame,
+                 declared: Mapping[str, Mapping[str, object]]) -> list[Coverage]:
+    """Return the coverage of every source the ``matching`` services come from, taken over
+    all that source's ``assets`` (not only those matching a filter: the survey covered
+    where it went). A source's declared coverage is used as given; otherwise it is derived
+    from its points by :data:`mapping.projection.DERIVED_COVERAGE_RULE`. Assets entered by
+    staff form one source of their own."""
+    if matching.empty:
+        return []
+
+    def keys(frame: gpd.GeoDataFrame) -> pd.Series:
+        if "source_key" not in frame:
+            return pd.Series(STAFF_ENTERED, index=frame.index)
+        return frame["source_key"].fillna(STAFF_ENTERED).astype(str)
+
+    all_keys = keys(assets)
+    labels = all_keys.map(lambda k: str((declared.get(k) or {}).get("label") or k))
+    out: dict[str, Coverage] = {}
+    for key in sorted(set(keys(matching))):
+        spec = declared.get(key) or {}
+        label = str(spec.get("label") or key)
+        if "areas" in spec or "wkt" in spec:
+            prefixes = tuple(str(a) for a in spec.get("areas", ()))  # type: ignore[union-attr]
+            geometry = shapely.from_wkt(str(spec["wkt"])) if "wkt" in spec else None
+            how = "declared: " + ("areas " + ", ".join(prefixes) if prefixes else "boundary file")
+            out[key] = Coverage(key, label, how, geometry, prefixes)
+        elif label not in {c.label for c in out.values()}:
+            # Sources that declare the same place without its shape (the City's lists)
+            # share one coverage, derived from all their points.
+            same = assets[labels == label]
+            sources = sorted(set(all_keys[labels == label]))
+            out[key] = Coverage(key, label, f"derived from the points of {len(sources)} "
+                                f"source(s): {DERIVED_COVERAGE_RULE}",
+                                coverage_from_points(same.geometry))
+    return list(out.values())
+
+
+def surveyed_areas(area_set: AreaSet, coverages: Sequence[Coverage]) -> pd.Series:
+    """Return, per area, whether any of the coverages holds it."""
+    inside = np.zeros(len(area_set.areas), dtype=bool)
+    for coverage in coverages:
+        inside |= coverage.covers(area_set)
+    return pd.Series(inside, index=area_set.areas.index)
+
+
+#: What a row of :func:`gap_table` is: ranked, or left out and why.
+RANKED, NOT_SURVEYED, NEED_UNKNOWN = "ranked", "not surveyed", "need unknown"
+
+
 def gap_table(area_set: AreaSet, need: MeasureResult, matching: gpd.GeoDataFrame, *,
-              radius_m: float = DEFAULT_RADIUS_M) -> pd.DataFrame:
-    """Return every area with need, access and gap score, worst first.
+              radius_m: float = DEFAULT_RADIUS_M, surveyed: pd.Series | None = None
+              ) -> pd.DataFrame:
+    """Return every area with need, access and gap score: the ranked ones worst first, then
+    those left out of the ranking, with why (``status``).
 
     ``need`` is a count measure (see :func:`mapping.filters.compute_measure`); its
     reliability travels with each row so a planner sees which needs are uncertain.
+    ``surveyed`` (per area) says where the services' sources were surveyed: an area outside
+    is "not surveyed", never a gap (nobody looked for services there). An area without a
+    need figure is "need unknown", never a need of 0. Ties in the score go to the larger
+    need, then to the area listed first.
     """
     if need.kind != "count":
         raise DataError("the gap analysis needs counts of people: choose the 'Number of "
@@ -85,11 +176,21 @@ def gap_table(area_set: AreaSet, need: MeasureResult, matching: gpd.GeoDataFrame
         "nearest_id": acc["nearest_id"],
         "within_radius": acc["within_radius"],
     })
-    table["gap_score"] = table["need"].fillna(0) * np.minimum(table["nearest_m"],
-                                                              DISTANCE_CAP_M) / 1000
+    inside = (surveyed.reindex(table.index).fillna(False).astype(bool) if surveyed is not None
+              else pd.Series(True, index=table.index))
+    table["status"] = np.where(~inside, NOT_SURVEYED,
+                               np.where(table["need"].isna(), NEED_UNKNOWN, RANKED))
+    ranked = table["status"] == RANKED
+    table["gap_score"] = np.where(ranked, table["need"] * np.minimum(table["nearest_m"],
+                                                                     DISTANCE_CAP_M) / 1000,
+                                  np.nan)
     table["served"] = table["within_radius"] > 0
     table = table[drawable(area_set.areas.geometry)]
-    return table.sort_values(["gap_score", "need"], ascending=False, kind="mergesort")
+    table["_order"] = np.where(table["status"] == RANKED, 0,
+                               np.where(table["status"] == NEED_UNKNOWN, 1, 2))
+    table = table.sort_values(["_order", "gap_score", "need"], ascending=[True, False, False],
+                              kind="mergesort", na_position="last")
+    return table.drop(columns="_order")
 
 
 @dataclass(frozen=True)
@@ -140,7 +241,7 @@ def greedy_sites(area_set: AreaSet, gaps: pd.DataFrame, candidates: gpd.GeoDataF
     """
     if k < 1:
         raise DataError("choose at least one site")
-    unserved = gaps[~gaps["served"] & (gaps["need"].fillna(0) > 0)]
+    unserved = gaps[(gaps["status"] == RANKED) & ~gaps["served"] & (gaps["need"] > 0)]
     if unserved.empty or candidates.empty:
         return []
     crs = metric_crs(area_set.areas.geometry)
@@ -170,7 +271,7 @@ def highlight_outlines(area_set: AreaSet, gaps: pd.DataFrame, picks: list[SitePi
                        worst: int = 10) -> gpd.GeoDataFrame:
     """Return outlines to draw on the gap map: the worst areas and the areas each pick reaches."""
     labels, geoms = [], []
-    for rank, geoid in enumerate(gaps.index[:worst], start=1):
+    for rank, geoid in enumerate(gaps.index[gaps["status"] == RANKED][:worst], start=1):
         labels.append(f"Gap #{rank}: {gaps.at[geoid, 'name']} (need {gaps.at[geoid, 'need']:,.0f})")
         geoms.append(area_set.areas.at[geoid, "geometry"])
     for pick in picks:

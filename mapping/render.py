@@ -357,7 +357,8 @@ def legend_html(measure: MeasureResult, classes: Classes, *, source: str, year: 
         rows.append(f'<div><span class="sw" style="background:{color}"></span>{html_text(text)}'
                     "</div>")
         lower = upper
-    rows.append(f'<div><span class="sw" style="background:{NO_DATA_COLOR}"></span>no data</div>')
+    rows.append(f'<div><span class="sw" style="background:{NO_DATA_COLOR}"></span>'
+                f"{html_text(measure.no_data_label)}</div>")
     if measure.kind == "derived":
         rows.append("<div><i>Computed by the analysis; the table beside the map gives the "
                     "reliability of the estimates it uses.</i></div>")

@@ -13,8 +13,11 @@ from mapping.areas import AreaSet, drawable
 from mapping.catalog import language_group
 from mapping.community import sum_over_areas
 from mapping.errors import DataError
-from mapping.projection import area_points, metric_crs, metric_points
+from mapping.projection import area_points, metric_crs, metric_points, nearest_sites
 from mapping.render import simplify_tolerance
+
+#: An area farther than this from every branch belongs to none (setting NAM_BRANCH_MAX_KM).
+DEFAULT_BRANCH_MAX_M = 10_000.0
 
 
 def branches_of(assets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -23,12 +26,15 @@ def branches_of(assets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return found.sort_values("asset_id")
 
 
-def assign_branches(area_set: AreaSet, branches: gpd.GeoDataFrame) -> pd.DataFrame:
+def assign_branches(area_set: AreaSet, branches: gpd.GeoDataFrame, *,
+                    max_distance_m: float = DEFAULT_BRANCH_MAX_M) -> pd.DataFrame:
     """Return, per area, its nearest branch and the distance in metres.
 
     Distance runs from the area's representative point (always inside it) to the branch,
     in the UTM zone of the data. Ties go to the branch with the smallest ``asset_id``, so
-    the same inputs always give the same service areas. Areas with no shape get no branch.
+    the same inputs always give the same service areas. Areas with no shape, and areas
+    farther than ``max_distance_m`` from every branch (a suburb a city's branches do not
+    serve), get no branch.
 
     Returns
     -------
@@ -40,15 +46,12 @@ def assign_branches(area_set: AreaSet, branches: gpd.GeoDataFrame) -> pd.DataFra
     areas = area_set.areas
     crs = metric_crs(areas.geometry)
     branches = branches.sort_values("asset_id")
-    tree = shapely.STRtree(shapely.points(metric_points(branches.geometry, crs)))
     shown = drawable(areas.geometry)
     pts = shapely.points(metric_points(area_points(areas[shown]), crs))
-    pairs, dist = tree.query_nearest(pts, return_distance=True, all_matches=True)
-    # all_matches returns every equidistant branch: keep the first by asset_id order.
-    order = np.lexsort((pairs[1], pairs[0]))
-    pairs, dist = pairs[:, order], dist[order]
-    first = np.unique(pairs[0], return_index=True)[1]
-    area_idx, branch_idx, dist = pairs[0][first], pairs[1][first], dist[first]
+    area_idx, branch_idx, dist = nearest_sites(
+        pts, shapely.points(metric_points(branches.geometry, crs)), branches["asset_id"].to_numpy())
+    within = dist <= max_distance_m  # beyond the cap an area belongs to no branch
+    area_idx, branch_idx, dist = area_idx[within], branch_idx[within], dist[within]
     out = pd.DataFrame(index=areas.index, columns=["branch_id", "branch", "distance_m"])
     geoids = areas.index[shown][area_idx]
     out.loc[geoids, "branch_id"] = branches["asset_id"].to_numpy()[branch_idx]

@@ -39,6 +39,9 @@ class Settings:
         dataset, or a path to a dataset description (JSON).
     max_upload_mb
         Largest upload accepted, in MB (``NAM_MAX_UPLOAD_MB``, 1-500, default 50).
+    branch_max_km
+        A branch serves the areas nearest to it up to this distance
+        (``NAM_BRANCH_MAX_KM``, default 10); farther areas belong to no branch.
     max_datasets, max_datasets_mb
         Quota on saved datasets (uploads and Census loads): how many
         (``NAM_MAX_DATASETS``, default 100) and how many MB in all
@@ -71,6 +74,7 @@ class Settings:
     dataset: str = "demo"
     max_upload_mb: int = 50
     max_datasets: int = 100
+    branch_max_km: float = 10.0
     max_datasets_mb: int = 5000
     tiles: str = "OpenStreetMap"
     leaflet: str = "auto"
@@ -152,6 +156,14 @@ def load_settings(environ: Mapping[str, str], secrets: Mapping[str, object] | No
     max_mb = whole("max_upload_mb", 50, 1, 500, " of MB")
     max_datasets = whole("max_datasets", 100, 1, 100_000, "")
     max_datasets_mb = whole("max_datasets_mb", 5000, 1, 10_000_000, " of MB")
+    raw_km = get("branch_max_km", "10")
+    try:
+        branch_max_km = float(raw_km)
+    except ValueError:
+        raise ConfigError(f"NAM_BRANCH_MAX_KM must be a number of kilometres, not {raw_km!r}"
+                          ) from None
+    if not 0.5 <= branch_max_km <= 500:
+        raise ConfigError(f"NAM_BRANCH_MAX_KM must be between 0.5 and 500, not {raw_km}")
     tiles = get("tiles", "OpenStreetMap")
     if tiles not in TILE_CHOICES:
         raise ConfigError(f"NAM_TILES must be one of {', '.join(TILE_CHOICES)}, not {tiles!r}")
@@ -177,7 +189,7 @@ def load_settings(environ: Mapping[str, str], secrets: Mapping[str, object] | No
                           f"not {database_url.split(':', 1)[0]!r}...")
     return Settings(data_dir=data_dir, shared_data_dir=shared, dataset=get("dataset", "demo"),
                     max_upload_mb=max_mb, max_datasets=max_datasets,
-                    max_datasets_mb=max_datasets_mb, tiles=tiles, leaflet=leaflet,
+                    max_datasets_mb=max_datasets_mb, branch_max_km=branch_max_km, tiles=tiles, leaflet=leaflet,
                     census_key=get("census_key", "").strip() or None,
                     staff_passcode=get("staff_passcode", "") or None,
                     database_url=database_url, geocoder=geocoder, **urls)

@@ -18,12 +18,18 @@ if branches.empty:
     msg.warning("This dataset has no library branches (assets of category 'Library branch').")
     st.stop()
 assignment, outlines = context.branch_service_areas(data)
-st.caption(f"Each area goes to the nearest of {len(branches)} branches, measured in metres "
-           "from a point inside the area (UTM projection of the data). Red lines outline "
-           "each branch's service area.")
+cap_km = context.settings().branch_max_km
+unserved = int(assignment["branch_id"].isna().sum())
+st.caption(f"Each area goes to the nearest of {len(branches)} branches, measured from a point "
+           f"inside the area, up to {cap_km:g} km (setting NAM_BRANCH_MAX_KM); ties go to the "
+           "branch listed first. Red lines outline each branch's service area.")
+if unserved:
+    msg.info(f"{unserved:,} of {len(assignment):,} areas are more than {cap_km:g} km from every "
+             "branch (or have no shape) and belong to no branch: they are grey on the map and "
+             "left out of the branch figures below.")
 
-measure = derived_measure("Distance to the nearest branch", assignment["distance_m"],
-                          unit="metres")
+measure = derived_measure("Distance to the nearest branch", assignment["distance_m"] / 1000,
+                          unit="km", no_data_label=f"no branch within {cap_km:g} km")
 show_map(context.live_base(data, outline_name="Branch service areas"),
          context.live_data(data, measure, branches, outlines=outlines), height=520)
 
@@ -31,10 +37,10 @@ summaries = summarize_branches(data.area_set, assignment)
 for s in summaries[:3]:
     st.markdown(f"- {md(s.sentence)}")
 st.dataframe(pd.DataFrame([{
-    "branch": s.branch, "areas": s.areas, "population": round(s.population),
-    "foreign-born": round(s.foreign_born) if pd.notna(s.foreign_born) else None,
-    "± MOE": round(s.foreign_born_moe) if pd.notna(s.foreign_born_moe) else None,
+    "branch": s.branch, "areas": s.areas, "population": f"{s.population:,.0f}",
+    "foreign-born": f"{s.foreign_born:,.0f}" if pd.notna(s.foreign_born) else "n/a",
+    "± MOE": f"{s.foreign_born_moe:,.0f}" if pd.notna(s.foreign_born_moe) else "none published",
     "largest origins": ", ".join(n for n, _ in s.top_origins),
     "top limited-English language": s.top_language[0] if s.top_language else "",
-    "people": round(s.top_language[1]) if s.top_language else None,
+    "people": f"{s.top_language[1]:,.0f}" if s.top_language else "",
 } for s in summaries]), hide_index=True, width="stretch")

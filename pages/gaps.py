@@ -5,18 +5,28 @@ from dataclasses import replace
 import streamlit as st
 
 from mapping.errors import MappingError
+from mapping.escape import markdown_text as md
 from mapping.filters import compute_measure, derived_measure, filter_assets
 from mapping.gaps import (
     GAP_FORMULA,
+    RANKED,
     candidate_sites,
+    coverages_of,
     gap_table,
     greedy_sites,
     highlight_outlines,
+    surveyed_areas,
 )
 from ui import context, url
 from ui import messages as msg
 from ui.filters import sidebar
-from ui.gap_views import gap_ranking_table, picks_table
+from ui.gap_views import (
+    coverage_note,
+    gap_ranking_table,
+    picks_table,
+    refuse_what_cannot_be_answered,
+    unknown_need_table,
+)
 from ui.map_widget import show_map
 
 data, filters = sidebar()
@@ -38,6 +48,9 @@ kinds = c3.multiselect("Candidate sites", SITE_KINDS, key="gap_sites")
 strict = st.checkbox("Only services offered in the chosen language / to the chosen community",
                      key="gap_strict", disabled=not records_language,
                      help="Off when no asset of this dataset records its languages.")
+if not records_language:
+    st.caption("Greyed out: no asset of this dataset records the languages it offers (add "
+               "them on the Asset database page).")
 strict = strict and records_language
 url.keep("r", int(radius), default=800)
 url.keep("k", int(k), default=5)
@@ -48,25 +61,38 @@ try:
     service_filters = filters if strict else replace(filters, languages=(), origins=(),
                                                      regions=())
     matching = filter_assets(data.assets, service_filters, area_set.catalog)
-    gaps = gap_table(area_set, need, matching, radius_m=float(radius))
+except MappingError as exc:
+    msg.error(str(exc))
+    st.stop()
+refuse_what_cannot_be_answered(data.assets, matching, need)
+coverages = coverages_of(matching, data.assets,
+                         {s.key: s.coverage for s in data.asset_sources if s.coverage})
+surveyed = surveyed_areas(area_set, coverages)
+try:
+    gaps = gap_table(area_set, need, matching, radius_m=float(radius), surveyed=surveyed)
     picks = greedy_sites(area_set, gaps, candidate_sites(area_set, data.assets,
                                                          kinds=tuple(kinds)),
                          k=int(k), radius_m=float(radius)) if kinds else []
 except MappingError as exc:
     msg.error(str(exc))
     st.stop()
+ranked = gaps[gaps["status"] == RANKED]
 
 st.markdown(f"Red outlines: the 10 worst gaps and the areas each pick reaches.  \n"
-            f"**Need:** {need.label}. **Matching services:** {len(matching):,} assets.  \n"
+            f"**Need:** {md(need.label)}. **Matching services:** {len(matching):,} assets.  \n"
             f"**{GAP_FORMULA}.** An area is *served* when a matching service lies within "
             f"{radius:,} m.")
+coverage_note(coverages, gaps)
 score = derived_measure("Gap score (people × km)", gaps["gap_score"].reindex(area_set.areas.index),
-                        unit="people × km")
+                        unit="people × km", no_data_label="not ranked: not surveyed, or need unknown")
 outline_name = "Worst gaps and the areas each pick reaches"
 show_map(context.live_base(data, outline_name=outline_name),
          context.live_data(data, score, matching,
                            outlines=highlight_outlines(area_set, gaps, picks)), height=520)
 st.markdown("#### Worst gaps")
-st.dataframe(gap_ranking_table(gaps.head(25)), hide_index=True, width="stretch")
+st.caption("An unreliable need (its margin of error is large) is marked: the gap may be "
+           "smaller, or larger, than it looks.")
+st.dataframe(gap_ranking_table(ranked.head(25)), hide_index=True, width="stretch")
+unknown_need_table(gaps)
 st.markdown(f"#### Where to go next: {len(picks)} site(s) within {radius:,} m of unserved need")
 st.dataframe(picks_table(picks, gaps), hide_index=True, width="stretch")

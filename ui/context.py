@@ -104,10 +104,10 @@ def dataset(dataset_id: str) -> tuple[Dataset, PreparedAreas]:
 
 
 @st.cache_resource(show_spinner="Assigning areas to branches...", max_entries=12)
-def _branches(dataset_id: str, stamp: float, branch_digest: str, _dataset: Dataset
-              ) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+def _branches(dataset_id: str, stamp: float, branch_digest: str, max_km: float,
+              _dataset: Dataset) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     branches = branches_of(_dataset.assets)
-    assignment = assign_branches(_dataset.area_set, branches)
+    assignment = assign_branches(_dataset.area_set, branches, max_distance_m=max_km * 1000)
     return assignment, service_area_outlines(_dataset.area_set, assignment)
 
 
@@ -120,7 +120,8 @@ def branch_service_areas(data: Dataset) -> tuple[pd.DataFrame, gpd.GeoDataFrame]
     """
     entry = find_dataset(settings(), data.id)
     branches = branches_of(data.assets)[["asset_id", "name", "geometry"]]
-    return _branches(data.id, _stamp(entry), frame_digest(branches), data)
+    return _branches(data.id, _stamp(entry), frame_digest(branches),
+                     settings().branch_max_km, data)
 
 
 @st.cache_resource(show_spinner=False)

@@ -2,25 +2,72 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+import streamlit as st
 
-from mapping.gaps import SitePick
+from mapping.filters import MeasureResult
+from mapping.gaps import NEED_UNKNOWN, NOT_SURVEYED, RANKED, Coverage, SitePick
 from mapping.moe import RELIABILITY_BY_CODE
+from ui import messages as msg
+
+
+def refuse_what_cannot_be_answered(assets: gpd.GeoDataFrame, matching: gpd.GeoDataFrame,
+                                   need: MeasureResult) -> None:
+    """Stop the page, saying why and what to do, when there is nothing to rank."""
+    if assets.empty:
+        msg.warning("This dataset has no community assets yet, so there are no services to "
+                    "measure distances to: nothing to rank. Add assets on the Asset database "
+                    "page (import a file, or add them one by one), or choose a dataset that "
+                    "has some.")
+        st.stop()
+    if matching.empty:
+        msg.warning(f"No asset matches the services chosen in the sidebar ({len(assets):,} "
+                    "assets in this dataset): nothing to rank. Choose other categories or "
+                    "services, or untick 'Only services offered in the chosen language'.")
+        st.stop()
+    if not (need.values["estimate"].fillna(0) > 0).any():
+        msg.warning(f"No area has a figure above 0 for {need.label}: nothing to rank. Choose "
+                    "another community in the sidebar.")
+        st.stop()
+
+
+def coverage_note(coverages: Sequence[Coverage], gaps: pd.DataFrame) -> None:
+    """Say where the services were surveyed and what the ranking leaves out."""
+    counts = gaps["status"].value_counts()
+    where = "; ".join(f"{c.label} ({c.how})" for c in coverages)
+    msg.info(f"Only areas where these services' sources were surveyed are ranked: {where}. "
+             f"{counts.get(NOT_SURVEYED, 0):,} areas lie outside (not surveyed: nobody looked "
+             f"for services there) and {counts.get(NEED_UNKNOWN, 0):,} have no need figure; "
+             "both are grey on the map and left out of the ranking and the siting. "
+             f"{counts.get(RANKED, 0):,} areas are ranked.")
+
+
+def unknown_need_table(gaps: pd.DataFrame) -> None:
+    """The surveyed areas with no need figure, apart from the ranking."""
+    unknown = gaps[gaps["status"] == NEED_UNKNOWN]
+    if len(unknown):
+        with st.expander(f"{len(unknown):,} surveyed areas with no need figure (not ranked)"):
+            st.dataframe(gap_ranking_table(unknown), hide_index=True, width="stretch")
 
 
 def gap_ranking_table(gaps: pd.DataFrame) -> pd.DataFrame:
     """Ranked areas with need ± MOE, reliability, distance, services in reach and score."""
     return pd.DataFrame({
-        "rank": range(1, len(gaps) + 1),
+        "rank": [i if s == "ranked" else "" for i, s in
+                 enumerate(gaps["status"], start=1)] if "status" in gaps else
+                range(1, len(gaps) + 1),
         "area": gaps["name"].to_numpy(),
-        "need": gaps["need"].map(lambda v: f"{v:,.0f}").to_numpy(),
+        "need": gaps["need"].map(lambda v: f"{v:,.0f}" if pd.notna(v) else "unknown").to_numpy(),
         "± MOE": gaps["need_moe"].map(lambda v: f"{v:,.0f}" if pd.notna(v) else "n/a").to_numpy(),
         "reliability": gaps["reliability"].map(lambda c: RELIABILITY_BY_CODE[int(c)].value).to_numpy(),
         "nearest service": gaps["nearest_m"].map(
             lambda v: f"{v / 1000:,.1f} km" if np.isfinite(v) else "none").to_numpy(),
         "within radius": gaps["within_radius"].to_numpy(),
-        "gap score": gaps["gap_score"].map(lambda v: f"{v:,.0f}").to_numpy(),
+        "gap score": gaps["gap_score"].map(lambda v: f"{v:,.0f}" if pd.notna(v) else "").to_numpy(),
         "area id": gaps.index.to_numpy(),
     })
 

@@ -235,3 +235,24 @@ def test_portland_region_filter_says_it_holds_only_some_countries(app, portland)
     # The demo holds every country it has (its foreign-born is their sum): whole regions.
     app.sidebar.selectbox(key="f_dataset").set_value("demo").run()
     assert app.sidebar.multiselect(key="f_regions").label == "Origin: whole world regions"
+
+
+def test_portland_gaps_page_says_there_is_nothing_to_rank_and_why(app, portland):
+    """Issue #10 item 2: Portland has no assets; the page ranked areas with a '0 - 0'
+    legend and no warning."""
+    assert portland.assets.empty
+    app.sidebar.selectbox(key="f_dataset").set_value("portland_metro").run()
+    app.switch_page("pages/gaps.py").run()
+    assert not app.exception, app.exception
+    [warning] = app.warning
+    assert "no community assets yet" in warning.value and "nothing to rank" in warning.value
+    assert not app.dataframe  # no ranking table at all
+
+
+def test_cook_gaps_page_names_the_coverage_and_what_it_leaves_out(app, cook):
+    app.sidebar.selectbox(key="f_dataset").set_value("cook_county").run()
+    app.switch_page("pages/gaps.py").run()
+    assert not app.exception, app.exception
+    info = " ".join(i.value for i in app.info)
+    assert "City of Chicago" in info and "not surveyed" in info
+    assert "areas lie outside" in info and "areas are ranked" in info

@@ -14,20 +14,31 @@ def cook_assignment(cook):
     return assign_branches(cook.area_set, branches_of(cook.assets))
 
 
-def test_every_tract_gets_a_nearest_branch(cook, cook_assignment):
+def test_tracts_within_the_cap_get_their_nearest_branch_and_far_suburbs_none(cook,
+                                                                              cook_assignment):
+    """Issue #10: Chicago's 81 branches 'served' every suburb up to 37 km away (Oriole Park
+    551,431 people). Within the 10 km cap a tract gets its nearest branch; beyond, none."""
     assert len(branches_of(cook.assets)) == 81
-    drawn = cook_assignment.drop(index="17031990000")  # Lake Michigan: no shape
+    uncapped = assign_branches(cook.area_set, branches_of(cook.assets), max_distance_m=1e9)
+    drawn = uncapped.drop(index="17031990000")  # Lake Michigan: no shape
     assert drawn["branch_id"].notna().all() and len(drawn) == 1331
-    assert (drawn["distance_m"] >= 0).all() and drawn["distance_m"].max() < 60_000
+    near = drawn["distance_m"] <= 10_000
+    assert near.sum() < 1331  # the far suburbs
+    capped = cook_assignment.loc[drawn.index]
+    assert capped.loc[near, "branch_id"].tolist() == drawn.loc[near, "branch_id"].tolist()
+    assert capped.loc[~near, "branch_id"].isna().all()
 
 
-def test_branch_totals_add_up_to_the_county(cook, cook_assignment):
+def test_branch_totals_add_up_to_the_tracts_they_serve(cook, cook_assignment):
     summaries = summarize_branches(cook.area_set, cook_assignment)
-    est = cook.area_set.estimates
+    served = cook_assignment["branch_id"].notna()
+    est = cook.area_set.estimates.loc[served[served].index]
     assert sum(s.foreign_born for s in summaries) == pytest.approx(est["foreign_born"].sum())
     assert sum(s.population for s in summaries) == pytest.approx(est["total_population"].sum())
-    assert sum(s.areas for s in summaries) == 1331
+    assert sum(s.areas for s in summaries) == served.sum()
     assert all(s.sentence.startswith(s.branch + " serves") for s in summaries)
+    oriole = next(s for s in summaries if "Oriole" in s.branch)
+    assert oriole.population < 200_000  # it "served" 551,431 with the suburbs
 
 
 def test_county_profile_matches_the_county_totals(cook):
@@ -59,3 +70,34 @@ def test_gap_ranking_is_stable_and_siting_covers_unserved_need(cook):
     assert len(covered) == len(set(covered))  # each area counted once
     assert sum(gains) == pytest.approx(first.loc[covered, "need"].sum())
     assert not first.loc[covered, "served"].any()
+
+
+def test_cook_gaps_rank_only_where_chicago_was_surveyed(cook, shared):
+    """Issue #10: the ten worst 'gaps' were suburban tracts 6-37 km from any Chicago service
+    (the asset files cover the City only). Now tracts far from every Chicago asset (10 km
+    and more, measured here from the source files) are 'not surveyed', and no ranked tract
+    lies 6 km or more from the nearest asset of the surveyed sources."""
+    import geopandas as gpd
+
+    from mapping.gaps import NOT_SURVEYED, RANKED, coverages_of, surveyed_areas
+    from mapping.projection import area_points
+
+    files = sorted((shared / "chicago_cook" / "assets").glob("*.geojson"))
+    points = gpd.GeoDataFrame(
+        geometry=[g for f in files for g in gpd.read_file(f).to_crs(4326).geometry
+                  if g is not None and not g.is_empty], crs=4326).to_crs(26916)
+    centres = area_points(cook.area_set.areas).to_crs(26916)
+    nearest = centres.apply(lambda p: points.distance(p).min() if not p.is_empty else np.nan)
+    need = compute_measure(cook.area_set, Filters(languages=("spanish",)))
+    matching = filter_assets(cook.assets, Filters(), cook.area_set.catalog)
+    coverages = coverages_of(matching, cook.assets,
+                             {s.key: s.coverage for s in cook.asset_sources if s.coverage})
+    assert [c.label for c in coverages] == ["City of Chicago"]
+    gaps = gap_table(cook.area_set, need, matching,
+                     surveyed=surveyed_areas(cook.area_set, coverages))
+    ranked = gaps[gaps["status"] == RANKED]
+    far = nearest[nearest >= 10_000].index
+    assert len(far) > 100 and (gaps.loc[gaps.index.intersection(far), "status"]
+                               == NOT_SURVEYED).all()
+    assert nearest.loc[ranked.index].max() < 6_000
+    assert nearest.loc[ranked.index[:10]].max() < 6_000

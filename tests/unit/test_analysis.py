@@ -255,3 +255,52 @@ def test_areas_without_an_estimate_are_left_out_and_counted():
     assert row["estimate"] == 300 and row["moe"] == pytest.approx(50.0)
     assert row["note"] == "1 of 3 areas have no estimate (not counted)"
     assert "1 of 3 areas have no estimate" in profile_csv(profile)
+
+
+def test_areas_outside_the_coverage_are_not_surveyed_and_never_ranked_or_sited():
+    """Issue #10: A2 and A3 lie outside where the services' source was surveyed (areas A0
+    and A1 declared): they are not gaps however far they are, and no site is picked for
+    them; A1 has no need figure: listed apart, not ranked at the bottom as a need of 0."""
+    from mapping.gaps import NEED_UNKNOWN, NOT_SURVEYED, RANKED, Coverage, surveyed_areas
+
+    areas = _area_set([(0, 0), (600, 0), (20_000, 0), (30_000, 0)],
+                      [100, float("nan"), 500, 400])
+    coverage = Coverage("file", "Our town", "declared: areas", area_prefixes=("A0", "A1"))
+    surveyed = surveyed_areas(areas, [coverage])
+    assert surveyed.tolist() == [True, True, False, False]
+    gaps = gap_table(areas, compute_measure(areas, Filters(languages=("spanish",))),
+                     _assets([(5000, 0)]), surveyed=surveyed)
+    assert gaps["status"].to_dict() == {"A0": RANKED, "A1": NEED_UNKNOWN, "A2": NOT_SURVEYED,
+                                        "A3": NOT_SURVEYED}
+    assert list(gaps.index[:1]) == ["A0"] and gaps["gap_score"].notna().sum() == 1
+    picks = greedy_sites(areas, gaps, candidate_sites(areas, _assets([])[:0], kinds=("areas",)),
+                         k=4)
+    assert [p.candidate_id for p in picks] == ["area:A0"]  # never a site for A2 or A3
+
+
+def test_a_derived_coverage_holds_the_surveyed_points_and_not_far_away():
+    from mapping.gaps import coverages_of, surveyed_areas
+
+    areas = _area_set([(0, 0), (1000, 1000), (15_000, 0)], [1, 1, 1])
+    assets = _assets([(0, 0), (2000, 0), (0, 2000), (2000, 2000)])
+    [coverage] = coverages_of(assets, assets, {})
+    assert "derived" in coverage.how and "concave hull" in coverage.how
+    assert surveyed_areas(areas, [coverage]).tolist() == [True, True, False]
+
+
+def test_nearest_service_ties_follow_the_one_rule_smallest_id():
+    """Issue #10 item 7: the gap analysis broke ties its own way; like branches, the
+    equidistant service with the smallest id is the nearest."""
+    areas = _area_set([(0, 0)], [10])
+    for order in (["z9", "a1"], ["a1", "z9"]):
+        sites = _assets([(700, 0), (-700, 0)], ids=order)
+        assert access(areas, sites).loc["A0", "nearest_id"] == "a1"
+
+
+def test_an_area_beyond_the_distance_cap_belongs_to_no_branch():
+    """Issue #10 item 1: a city's branches 'served' suburbs 30 km away."""
+    areas = _area_set([(0, 0), (9_000, 0), (30_000, 0)], [1, 1, 1])
+    branches = _assets([(0, 0)], category="library", ids=["city"])
+    assignment = assign_branches(areas, branches, max_distance_m=10_000)
+    assert assignment["branch_id"].tolist()[:2] == ["city", "city"]
+    assert pd.isna(assignment.loc["A2", "branch_id"])
