@@ -240,6 +240,9 @@ class Variable:
         For limited-English counts: the key of the language group.
     country
         For origins: the country name assets' ``communities`` tags are matched against.
+    residual
+        For origins: a residual line of the table ("Other Eastern Asia", "Europe, n.e.c."):
+        part of its region's total, but not a country (never listed or matched as one).
     parts
         For a derived sum (the LEP total): the variables it adds up, so a total over many
         areas is taken over their cells (see :func:`mapping.moe.total_over_areas`).
@@ -256,6 +259,7 @@ class Variable:
     language: str | None = None
     country: str | None = None
     parts: tuple[str, ...] = ()
+    residual: bool = False
 
     def __post_init__(self) -> None:
         if self.topic not in TOPICS:
@@ -326,15 +330,20 @@ class Catalog:
         return next((v for v in self.variables if v.role == role), None)
 
     def origins(self) -> tuple[Variable, ...]:
-        """Return the country-of-birth variables, largest region first as in :data:`REGIONS`."""
+        """Return the country-of-birth variables, largest region first as in :data:`REGIONS`
+        (the table's residual lines, "Other Eastern Asia", are not countries: left out)."""
+        return tuple(v for v in self._all_origins() if not v.residual)
+
+    def _all_origins(self) -> tuple[Variable, ...]:
         order = {r: i for i, r in enumerate(REGIONS)}
         found = [v for v in self.variables if v.is_origin]
         return tuple(sorted(found, key=lambda v: (order.get(v.region or "", 99), v.label)))
 
     def origins_by_region(self) -> dict[str, tuple[Variable, ...]]:
-        """Return ``{region: origins}`` for the regions that have origins here."""
+        """Return ``{region: origins}`` for the regions that have origins here, with the
+        table's residual lines (so a whole table's region sums to the region's total)."""
         out: dict[str, list[Variable]] = {}
-        for v in self.origins():
+        for v in self._all_origins():
             out.setdefault(v.region or "", []).append(v)
         return {r: tuple(vs) for r, vs in out.items()}
 

@@ -46,7 +46,7 @@ import pandas as pd
 import shapely
 
 from mapping import web
-from mapping.catalog import language_group
+from mapping.catalog import language_group, region_of_country
 from mapping.datasets import LoadReport, check_zip
 from mapping.errors import DataError
 from mapping.settings import Settings, load_settings
@@ -319,6 +319,16 @@ _LANGUAGE_KEYWORDS = (
 )
 
 
+def _is_residual(line: str) -> bool:
+    """True for a place-of-birth line that is the rest of a region, not a country.
+
+    >>> _is_residual("Other Eastern Asia"), _is_residual("Europe, n.e.c."), _is_residual("Oman")
+    (True, True, False)
+    """
+    text = line.strip().lower()
+    return text.startswith("other ") or "n.e.c." in text or "not specified" in text
+
+
 def _language_key(label: str) -> str | None:
     low = label.lower()
     return next((key for word, key in _LANGUAGE_KEYWORDS if word in low), None)
@@ -370,6 +380,13 @@ def plan_variables(groups: Mapping[str, Mapping[str, str]]) -> tuple[list[dict[s
             inner = inner[1:]
         region = inner[0] if inner else path[1]
         subregion = inner[1] if len(inner) > 1 else region
+        known = region_of_country(path[-1])
+        if len(inner) < 2 and known and known[0] == region:
+            subregion = known[1]  # a country right under its region: the catalog's subregion
+        if _is_residual(path[-1]):  # "Other Eastern Asia", "Europe, n.e.c.": not a country
+            add(var, f"Born elsewhere in {subregion} ({path[-1]})", "origin",
+                universe=total_id, region=region, subregion=subregion, residual=True)
+            continue
         add(var, f"Born in {path[-1]}", "origin", universe=total_id, region=region,
             subregion=subregion, country=path[-1])
 
@@ -469,10 +486,11 @@ class LoadSummary:
     dataset_id: str
     name: str
     tracts: int
-    water_tracts: int
+    water_tracts: int  # in the boundary file with no land area: counted, not drawn
     variables: int
     unreliable_share: float  # of non-zero estimates with a MOE: share with CV > 40%
     report: LoadReport
+    no_boundary: int = 0  # tracts with figures that the boundary file lacks: not drawn
 
 
 def dataset_id_for(year: int, state: str, counties: Sequence[str]) -> str:
@@ -519,8 +537,9 @@ def load_counties(client: CensusClient, *, year: int, state: str, counties: Sequ
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         tracts = read_tract_zip(data, counties=counties, state=state, work=work)
+        water_tracts = int(tracts.geometry.is_empty.sum())  # ALAND 0 in the boundary file
         missing = sorted(set(table["GEOID"]) - set(tracts["GEOID"]))
-        if missing:  # a tract with figures but no shape: keep its row, say so
+        if missing:  # a tract with figures but no shape: keep its row, say so (not water)
             tracts = pd.concat([tracts, gpd.GeoDataFrame(
                 {"GEOID": missing, "NAME": [f"Tract {g[5:]}" for g in missing]},
                 geometry=[shapely.Polygon()] * len(missing), crs="EPSG:4326")],
@@ -548,6 +567,11 @@ def load_counties(client: CensusClient, *, year: int, state: str, counties: Sequ
         dataset_id, load_report = save_dataset(
             spec, {"tracts.gpkg": work / "tracts.gpkg", "acs.csv": work / "acs.csv"}, settings,
             dataset_id=dataset_id_for(year, state, counties))
+    if not any(v.get("language") for v in variables):
+        load_report.warnings.append(
+            f"The {year - 4}-{year} release has no limited-English figures for tracts: table "
+            "C16001 splits languages by English ability at tract level only from the "
+            "2012-2016 release on. Load 2016 or later for limited-English figures.")
     est = pd.to_numeric(table[[v["estimate"] for v in variables]].stack(), errors="coerce")
     moe = pd.to_numeric(table[[v["moe"] for v in variables]].stack(), errors="coerce")
     est, moe = est.to_numpy(dtype=float), moe.to_numpy(dtype=float)
@@ -556,10 +580,10 @@ def load_counties(client: CensusClient, *, year: int, state: str, counties: Sequ
         unreliable = (moe[usable] / 1.645) > 0.4 * est[usable]
     report(1.0, "Done")
     return LoadSummary(dataset_id=dataset_id, name=str(spec["name"]), tracts=len(tracts),
-                       water_tracts=int((tracts.geometry.is_empty).sum()),
+                       water_tracts=water_tracts,
                        variables=len(variables) + len(derived),
                        unreliable_share=float(unreliable.mean()) if unreliable.size else 0.0,
-                       report=load_report)
+                       report=load_report, no_boundary=len(missing))
 
 
 # ---------------------------------------------------------------- data.census.gov tables
@@ -622,7 +646,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(f"saved {summary.dataset_id}: {summary.tracts} tracts ({summary.water_tracts} water "
-          f"only), {summary.variables} variables, {summary.unreliable_share:.0%} of non-zero "
+          f"only, {summary.no_boundary} missing from the boundary file), "
+          f"{summary.variables} variables, {summary.unreliable_share:.0%} of non-zero "
           "estimates unreliable (CV > 40%)")
     return 0
 

@@ -615,7 +615,8 @@ def _variable_from_spec(spec: Mapping[str, Any], path: Path) -> Variable:
             raise DataError(f"{path.name}: a variable in the description has no {key!r}: {spec}")
     region, subregion = spec.get("region"), spec.get("subregion")
     country = spec.get("country")
-    if spec["topic"] == "origin" and not spec.get("role"):
+    residual = bool(spec.get("residual", False))
+    if spec["topic"] == "origin" and not spec.get("role") and not residual:
         country = str(country or re.sub(r"^Born in\s+", "", str(spec["label"])))
     if country and region is None:
         found = region_of_country(country)
@@ -626,7 +627,7 @@ def _variable_from_spec(spec: Mapping[str, Any], path: Path) -> Variable:
     return Variable(id=str(spec["id"]), label=str(spec["label"]), topic=str(spec["topic"]),
                     universe=spec.get("universe"), kind=str(spec.get("kind", "count")),
                     role=spec.get("role"), region=region, subregion=subregion,
-                    language=spec.get("language"), country=country)
+                    language=spec.get("language"), country=country, residual=residual)
 
 
 def derive_sum(indicators: pd.DataFrame, rule: Mapping[str, Any]) -> tuple[pd.DataFrame, Variable]:

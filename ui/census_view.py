@@ -96,10 +96,15 @@ def load_form() -> None:
         bar.empty()
         msg.error(f"Not loaded: {exc}")
         return
+    missing = (f", {summary.no_boundary} with figures but missing from the boundary file "
+               "(not drawn)" if summary.no_boundary else "")
     msg.success(f"Loaded {summary.name}: {summary.tracts:,} tracts ({summary.water_tracts} water "
-               f"only, not drawn), {summary.variables} variables; "
-               f"{summary.unreliable_share:.0%} of the non-zero estimates are unreliable "
-               "(CV > 40%): read them as rough orders of magnitude.")
+               f"only, not drawn{missing}), {summary.variables} variables; "
+               f"{summary.unreliable_share:.0%} of the non-zero estimates have a margin of "
+               "error so large that they are unreliable: read them as rough orders of "
+               "magnitude.")
+    for line in summary.report.warnings:
+        msg.warning(line)
     st.session_state["_switch_to"] = summary.dataset_id
     st.button("Show it on the map")
 

@@ -207,14 +207,20 @@ def test_plan_reads_every_table_from_labels():
     by_id = {v["id"]: v for v in variables}
     assert by_id["B05002_013"]["role"] == "foreign_born"
     origins = [v for v in variables if v["topic"] == "origin" and "region" in v]
-    countries = {v["country"] for v in origins}
+    countries = {v["country"] for v in origins if not v.get("residual")}
     # Leaves are origins; lines that have children (regions, China, the UK) are not.
-    assert {"Hong Kong", "Taiwan", "England", "Fiji", "Micronesia", "Mexico",
-            "Other Northern America"} <= countries
+    assert {"Hong Kong", "Taiwan", "England", "Fiji", "Micronesia", "Mexico"} <= countries
     assert not {"China", "United Kingdom (inc. Crown Dependencies)", "Asia", "Caribbean",
                 "Latin America", "Americas"} & countries
-    fiji = next(v for v in origins if v["country"] == "Fiji")
-    assert (fiji["region"], fiji["subregion"]) == ("Oceania", "Oceania")
+    # Issue #10 item 5: residual lines count in their region but are not countries.
+    residual = [v for v in origins if v.get("residual")]
+    assert {"Other Northern America", "Other Eastern Asia", "Europe, n.e.c."} <= {
+        v["label"].split("(")[-1].rstrip(")") for v in residual}
+    assert not any("country" in v for v in residual)
+    assert not any(c.startswith("Other ") or "n.e.c." in c for c in countries)
+    # A country right under its region takes the catalog's subregion, not the region's name.
+    fiji = next(v for v in origins if v.get("country") == "Fiji")
+    assert (fiji["region"], fiji["subregion"]) == ("Oceania", "Melanesia and Polynesia")
     assert {v["region"] for v in origins} == {"Europe", "Asia", "Africa", "Oceania",
                                               "Latin America", "Northern America"}
     entry = [v for v in variables if v["topic"] == "entry"]
@@ -331,3 +337,46 @@ def test_a_whole_table_load_names_true_region_totals(fake_census, settings):
         assert rows.at[f"region:{region}", "label"] == region
         assert rows.at[f"region:{region}", "estimate"] == total
     assert profile.notes == ()
+
+
+def test_a_tract_missing_from_the_boundary_file_is_not_counted_as_water(fake_census, settings,
+                                                                        tmp_path):
+    """Issue #10 item 8: a tract with figures that the boundary file lacks was reported as
+    a water-only tract. It is kept (its people count) and reported for what it is."""
+    import io
+    import zipfile
+
+    import geopandas as gpd
+
+    from tests.census.conftest import _boundary_zip
+
+    with zipfile.ZipFile(io.BytesIO(fake_census.boundaries[(2019, "53")])) as zf:
+        zf.extractall(tmp_path)
+    shapes = gpd.read_file(next(tmp_path.glob("*.shp")))
+    dropped = sorted(shapes.loc[shapes["GEOID"].str.startswith("53059"), "GEOID"])[0]
+    fake_census.boundaries = {**fake_census.boundaries,
+                              (2019, "53"): _boundary_zip(shapes[shapes["GEOID"] != dropped])}
+    summary = load_counties(client(fake_census), year=2019, state="53", counties=["059"],
+                            settings=settings)
+    assert summary.no_boundary == 1 and summary.water_tracts == 0
+    area_set = load_dataset(find_dataset(settings, summary.dataset_id), settings).area_set
+    assert area_set.areas.loc[dropped].geometry.is_empty  # kept, not drawn
+
+
+def test_a_release_without_tract_english_ability_says_so(fake_census, settings):
+    """Issue #10 item 6: before 2016, C16001 has no English-ability lines at tract level;
+    such a load had no limited-English figures and no word about it."""
+    from tests.census.tables import labels
+
+    groups = {table: dict(lines) for table, lines in fake_census.groups[2019].items()}
+    groups["C16001"] = labels("C16001", "0 Total\n1 Speak only English\n1 Spanish\n1 Other")
+    fake_census.groups = {**fake_census.groups, 2015: groups}
+    fake_census.values = {**fake_census.values, 2015: fake_census.values[2019]}
+    fake_census.boundaries = {**fake_census.boundaries,
+                              (2015, "53"): fake_census.boundaries[(2019, "53")]}
+    summary = load_counties(client(fake_census), year=2015, state="53", counties=["059"],
+                            settings=settings)
+    data = load_dataset(find_dataset(settings, summary.dataset_id), settings)
+    assert not data.area_set.catalog.lep_variables()
+    assert any("no limited-English figures for tracts" in w and "2016 or later" in w
+               for w in summary.report.warnings)

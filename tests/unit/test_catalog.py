@@ -89,3 +89,15 @@ def test_catalog_rejects_inconsistency(variables, message):
 def test_variable_rejects_unknown_values(kwargs, message):
     with pytest.raises(DataError, match=message):
         Variable("x", "x", **{"topic": "population", **kwargs})
+
+
+def test_residual_lines_count_in_their_region_but_are_not_countries():
+    """Issue #10 item 5: 'Other Eastern Asia' was listed (and matched) as a country."""
+    from mapping.catalog import Catalog, Variable
+
+    japan = Variable("jp", "Born in Japan", "origin", region="Asia", country="Japan")
+    rest = Variable("oea", "Born elsewhere in Eastern Asia (Other Eastern Asia)", "origin",
+                    region="Asia", subregion="Eastern Asia", residual=True)
+    catalog = Catalog((japan, rest), origins_complete=True)
+    assert catalog.origins() == (japan,)
+    assert set(catalog.origins_by_region()["Asia"]) == {japan, rest}
