@@ -135,10 +135,15 @@ def _wait_legend(page, title: str, text: str, timeout: float = 120.0) -> None:
 
 
 def _pick(page, name: str) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.get_by_role("combobox", name="Language (limited English)").click()
     option = page.get_by_role("option", name=name, exact=True)
-    if option.count():  # once chosen it leaves the list (a retry after a slow rerun)
+    try:  # the list can take seconds to open on a loaded machine
+        option.wait_for(state="visible", timeout=15_000)
         option.click()
+    except PlaywrightTimeout:
+        pass  # once chosen it leaves the list (a retry after a slow rerun)
     page.keyboard.press("Escape")
 
 

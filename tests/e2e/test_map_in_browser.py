@@ -231,20 +231,32 @@ def test_a_copied_link_opens_the_same_view_in_a_fresh_browser(app_url, page, bro
 
 
 def _pick_language(page, name: str) -> None:
-    """Choose a language in the sidebar and wait until the script has rerun with it."""
+    """Choose a language in the sidebar and wait until the script has rerun with it.
+
+    On a loaded machine the list can take seconds to open, and a click can land while a
+    rerun redraws the sidebar: wait for the option itself (it leaves the list once chosen),
+    and try again until the page shows the choice.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     caption = page.get_by_text(f"Speak {name} at home", exact=False).first
-    for _ in range(3):  # a click can land while the page is still settling after start-up
+    for _ in range(4):
+        if caption.is_visible():
+            return
         page.get_by_role("combobox", name="Language (limited English)").click()
-        option = page.get_by_role("option", name=name)
-        if option.count():
+        option = page.get_by_role("option", name=name).first
+        try:
+            option.wait_for(state="visible", timeout=15_000)
             option.click()
+        except PlaywrightTimeout:
+            pass  # chosen already (gone from the list), or the list did not open: retry
         page.keyboard.press("Escape")
         try:
-            expect(caption).to_be_visible(timeout=20_000)
+            expect(caption).to_be_visible(timeout=30_000)
             return
         except AssertionError:
             continue
-    expect(caption).to_be_visible(timeout=20_000)
+    expect(caption).to_be_visible(timeout=30_000)
 
 
 def _shot(name: str):
