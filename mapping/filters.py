@@ -259,6 +259,21 @@ def service_tags(assets: pd.DataFrame) -> tuple[str, ...]:
     return tuple(sorted(counts, key=lambda t: (-counts[t], t.lower())))
 
 
+#: Metres in one unit of distance shown to people (setting NAM_DISTANCE_UNIT).
+METRES_PER = {"km": 1000.0, "mi": 1609.344}
+
+
+def format_distance(metres: float, unit: str = "km") -> str:
+    """Return a distance as a person reads it, in kilometres or miles.
+
+    >>> format_distance(800), format_distance(800, "mi"), format_distance(float("inf"))
+    ('0.8 km', '0.5 mi', 'none')
+    """
+    if metres is None or not np.isfinite(metres):
+        return "none"
+    return f"{metres / METRES_PER[unit]:,.1f} {unit}"
+
+
 def format_value(value: float, kind: str) -> str:
     """Return a value as a person reads it: ``1,234``, ``12.3%``, ``45.6 /km²``.
 

@@ -363,8 +363,8 @@ def legend_html(measure: MeasureResult, classes: Classes, *, source: str, year: 
         rows.append("<div><i>Computed by the analysis; the table beside the map gives the "
                     "reliability of the estimates it uses.</i></div>")
     elif measure.has_moe:
-        rows.append('<div><span class="sw unrel"></span>unreliable estimate (CV &gt; 40%): '
-                    "dashed, faded</div>")
+        rows.append('<div><span class="sw unrel"></span>unreliable estimate (its margin of '
+                    "error is large next to it): dashed, faded</div>")
     else:
         rows.append("<div><i>No margins of error in this source: reliability unknown.</i></div>")
     unit = f" ({html_text(measure.unit)})" if measure.unit else ""

@@ -39,6 +39,8 @@ class Settings:
         dataset, or a path to a dataset description (JSON).
     max_upload_mb
         Largest upload accepted, in MB (``NAM_MAX_UPLOAD_MB``, 1-500, default 50).
+    distance_unit
+        Distances shown in kilometres or miles (``NAM_DISTANCE_UNIT``: ``km`` or ``mi``).
     branch_max_km
         A branch serves the areas nearest to it up to this distance
         (``NAM_BRANCH_MAX_KM``, default 10); farther areas belong to no branch.
@@ -75,6 +77,7 @@ class Settings:
     max_upload_mb: int = 50
     max_datasets: int = 100
     branch_max_km: float = 10.0
+    distance_unit: str = "km"
     max_datasets_mb: int = 5000
     tiles: str = "OpenStreetMap"
     leaflet: str = "auto"
@@ -156,6 +159,9 @@ def load_settings(environ: Mapping[str, str], secrets: Mapping[str, object] | No
     max_mb = whole("max_upload_mb", 50, 1, 500, " of MB")
     max_datasets = whole("max_datasets", 100, 1, 100_000, "")
     max_datasets_mb = whole("max_datasets_mb", 5000, 1, 10_000_000, " of MB")
+    distance_unit = get("distance_unit", "km")
+    if distance_unit not in ("km", "mi"):
+        raise ConfigError(f"NAM_DISTANCE_UNIT must be km or mi, not {distance_unit!r}")
     raw_km = get("branch_max_km", "10")
     try:
         branch_max_km = float(raw_km)
@@ -189,7 +195,8 @@ def load_settings(environ: Mapping[str, str], secrets: Mapping[str, object] | No
                           f"not {database_url.split(':', 1)[0]!r}...")
     return Settings(data_dir=data_dir, shared_data_dir=shared, dataset=get("dataset", "demo"),
                     max_upload_mb=max_mb, max_datasets=max_datasets,
-                    max_datasets_mb=max_datasets_mb, branch_max_km=branch_max_km, tiles=tiles, leaflet=leaflet,
+                    max_datasets_mb=max_datasets_mb, branch_max_km=branch_max_km,
+                    distance_unit=distance_unit, tiles=tiles, leaflet=leaflet,
                     census_key=get("census_key", "").strip() or None,
                     staff_passcode=get("staff_passcode", "") or None,
                     database_url=database_url, geocoder=geocoder, **urls)

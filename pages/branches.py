@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from mapping.escape import markdown_text as md
-from mapping.filters import derived_measure
+from mapping.filters import METRES_PER, derived_measure, format_distance
 from mapping.service_areas import branches_of, summarize_branches
 from ui import context
 from ui import messages as msg
@@ -18,18 +18,21 @@ if branches.empty:
     msg.warning("This dataset has no library branches (assets of category 'Library branch').")
     st.stop()
 assignment, outlines = context.branch_service_areas(data)
-cap_km = context.settings().branch_max_km
+settings = context.settings()
+unit, cap = settings.distance_unit, format_distance(settings.branch_max_km * 1000,
+                                                    settings.distance_unit)
 unserved = int(assignment["branch_id"].isna().sum())
 st.caption(f"Each area goes to the nearest of {len(branches)} branches, measured from a point "
-           f"inside the area, up to {cap_km:g} km (setting NAM_BRANCH_MAX_KM); ties go to the "
-           "branch listed first. Red lines outline each branch's service area.")
+           f"inside the area, up to {cap} (setting NAM_BRANCH_MAX_KM); ties go to the branch "
+           "listed first. Red lines outline each branch's service area.")
 if unserved:
-    msg.info(f"{unserved:,} of {len(assignment):,} areas are more than {cap_km:g} km from every "
-             "branch (or have no shape) and belong to no branch: they are grey on the map and "
-             "left out of the branch figures below.")
+    msg.info(f"{unserved:,} of {len(assignment):,} areas are more than {cap} from every branch "
+             "(or have no shape) and belong to no branch: they are grey on the map and left "
+             "out of the branch figures below.")
 
-measure = derived_measure("Distance to the nearest branch", assignment["distance_m"] / 1000,
-                          unit="km", no_data_label=f"no branch within {cap_km:g} km")
+measure = derived_measure("Distance to the nearest branch",
+                          assignment["distance_m"] / METRES_PER[unit], unit=unit,
+                          no_data_label=f"no branch within {cap}")
 show_map(context.live_base(data, outline_name="Branch service areas"),
          context.live_data(data, measure, branches, outlines=outlines), height=520)
 

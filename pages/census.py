@@ -9,10 +9,11 @@ from ui.filters import sidebar
 sidebar()
 st.title("Census data")
 require_staff()  # saving datasets that every visitor then sees is staff work
-st.caption("Every tract of the chosen counties with ACS 5-year estimates and margins of error: "
-           "nativity and citizenship, place of birth (B05006, every country), year of entry, "
-           "language and English ability (C16001, C16002), education and poverty by place of "
-           "birth. Loaded data is saved here and works offline; it appears in the Dataset list.")
+st.caption("Every tract of the chosen counties with American Community Survey 5-year "
+           "estimates and margins of error: nativity and citizenship, place of birth (every "
+           "country), year of entry, language and English ability, education and poverty by "
+           "place of birth. Loaded data is saved here and works offline; it appears in the "
+           "Dataset list (the Data page names the Census tables it comes from).")
 load_tab, import_tab = st.tabs(["Load from the Census Bureau", "Import a downloaded table"])
 with load_tab:
     load_form()

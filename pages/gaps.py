@@ -6,7 +6,7 @@ import streamlit as st
 
 from mapping.errors import MappingError
 from mapping.escape import markdown_text as md
-from mapping.filters import compute_measure, derived_measure, filter_assets
+from mapping.filters import compute_measure, derived_measure, filter_assets, format_distance
 from mapping.gaps import (
     GAP_FORMULA,
     RANKED,
@@ -24,6 +24,7 @@ from ui.gap_views import (
     coverage_note,
     gap_ranking_table,
     picks_table,
+    radius_input,
     refuse_what_cannot_be_answered,
     unknown_need_table,
 )
@@ -35,14 +36,14 @@ st.title("Where are the gaps?")
 st.caption("The community is what the sidebar picks (languages, else origins, else the "
            "indicator); the services are the sidebar's categories and services.")
 SITE_KINDS = ["branches", "assets", "areas"]
-url.restore("gap_radius", "r", default=800, decode=url.int_in(100, 5000))
+unit = context.settings().distance_unit
 url.restore("gap_k", "k", default=5, decode=url.int_in(1, 20))
 url.restore("gap_sites", "sites", default=SITE_KINDS,
             decode=lambda t: [v for v in t.split(",") if v in SITE_KINDS])
 records_language = bool(data.assets["languages"].map(len).any())
 url.restore("gap_strict", "strict", default=records_language, decode=lambda t: t == "1")
 c1, c2, c3 = st.columns(3)
-radius = c1.number_input("Walking radius (metres)", 100, 5000, step=100, key="gap_radius")
+radius = radius_input(c1, unit)  # metres
 k = c2.number_input("Sites to pick", 1, 20, key="gap_k")
 kinds = c3.multiselect("Candidate sites", SITE_KINDS, key="gap_sites")
 strict = st.checkbox("Only services offered in the chosen language / to the chosen community",
@@ -52,7 +53,6 @@ if not records_language:
     st.caption("Greyed out: no asset of this dataset records the languages it offers (add "
                "them on the Asset database page).")
 strict = strict and records_language
-url.keep("r", int(radius), default=800)
 url.keep("k", int(k), default=5)
 url.keep("sites", ",".join(kinds) or "none", default=",".join(SITE_KINDS))
 url.keep("strict", int(strict), default=int(records_language))
@@ -81,7 +81,7 @@ ranked = gaps[gaps["status"] == RANKED]
 st.markdown(f"Red outlines: the 10 worst gaps and the areas each pick reaches.  \n"
             f"**Need:** {md(need.label)}. **Matching services:** {len(matching):,} assets.  \n"
             f"**{GAP_FORMULA}.** An area is *served* when a matching service lies within "
-            f"{radius:,} m.")
+            f"{format_distance(radius, unit)}.")
 coverage_note(coverages, gaps)
 score = derived_measure("Gap score (people × km)", gaps["gap_score"].reindex(area_set.areas.index),
                         unit="people × km", no_data_label="not ranked: not surveyed, or need unknown")
@@ -92,7 +92,8 @@ show_map(context.live_base(data, outline_name=outline_name),
 st.markdown("#### Worst gaps")
 st.caption("An unreliable need (its margin of error is large) is marked: the gap may be "
            "smaller, or larger, than it looks.")
-st.dataframe(gap_ranking_table(ranked.head(25)), hide_index=True, width="stretch")
-unknown_need_table(gaps)
-st.markdown(f"#### Where to go next: {len(picks)} site(s) within {radius:,} m of unserved need")
+st.dataframe(gap_ranking_table(ranked.head(25), unit), hide_index=True, width="stretch")
+unknown_need_table(gaps, unit)
+st.markdown(f"#### Where to go next: {len(picks)} site(s) within "
+            f"{format_distance(radius, unit)} of unserved need")
 st.dataframe(picks_table(picks, gaps), hide_index=True, width="stretch")

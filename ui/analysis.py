@@ -103,18 +103,24 @@ RELIABILITY_HELP = ("Census figures are estimates from a sample. The margin of e
 
 
 def figures_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """The figures as a person reads them, each traceable to its source variables."""
+    """The figures as a person reads them (what each share is of, and the variables each
+    comes from, are in :func:`sources_table`)."""
     return pd.DataFrame({
         "": rows["label"],
-        "estimate": rows["estimate"].map(lambda v: f"{v:,.0f}"),
-        "± MOE": rows["moe"].map(lambda v: f"{v:,.0f}" if pd.notna(v) else "n/a"),
-        "share": rows["share"].map(lambda v: f"{v * 100:.1f}%" if pd.notna(v) else ""),
-        "± share (pts)": rows["share_moe"].map(lambda v: f"{v * 100:.1f}" if pd.notna(v) else ""),
-        "of": rows["universe"],
+        "estimate": rows["estimate"].map(lambda v: f"{v:,.0f}" if pd.notna(v) else "n/a"),
+        "± margin": rows["moe"].map(lambda v: f"{v:,.0f}" if pd.notna(v) else "none published"),
+        "share": [f"{s * 100:.1f}% ± {m * 100:.1f}" if pd.notna(m) else f"{s * 100:.1f}%"
+                  if pd.notna(s) else "" for s, m in zip(rows["share"], rows["share_moe"],
+                                                        strict=True)],
         "reliability": rows["reliability"].map(lambda c: RELIABILITY_BY_CODE[int(c)].value),
         "note": rows["note"],
-        "from": rows["source_variables"],
     })
+
+
+def sources_table(figures: pd.DataFrame) -> pd.DataFrame:
+    """Where each figure comes from: its universe and the source variables summed."""
+    return pd.DataFrame({"figure": figures["label"], "share of": figures["universe"],
+                         "source variables": figures["source_variables"]})
 
 
 def show_profile(profile: CommunityProfile, *, top: int = 10) -> None:
@@ -141,6 +147,8 @@ def show_profile(profile: CommunityProfile, *, top: int = 10) -> None:
         left, right = st.columns([1, 1.2])
         left.altair_chart(figure_chart(rows, title=section), width="stretch")
         right.dataframe(figures_table(rows), hide_index=True, width="stretch")
+    with st.expander("Where each figure comes from (Census variables)"):
+        st.dataframe(sources_table(profile.figures), hide_index=True, width="stretch")
     st.markdown("#### Community assets inside")
     if profile.assets_by_category.empty:
         st.caption("No asset of this dataset lies in the selection.")

@@ -5,14 +5,29 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
-from mapping.filters import MeasureResult
+from mapping.filters import METRES_PER, MeasureResult, format_distance
 from mapping.gaps import NEED_UNKNOWN, NOT_SURVEYED, RANKED, Coverage, SitePick
 from mapping.moe import RELIABILITY_BY_CODE
 from ui import messages as msg
+from ui import url
+
+
+def radius_input(column: DeltaGenerator, unit: str) -> int:
+    """The walking radius, shown in km or miles, kept in the link in metres (``r``);
+    returns metres."""
+    per = METRES_PER[unit]
+    default = round(800 / per, 1)
+    url.restore("gap_radius", "r", default=default,
+                decode=lambda t: round(url.int_in(100, 5000)(t) / per, 2))
+    shown = column.number_input(f"Walking radius ({unit})", 0.1, round(5000 / per, 1),
+                                step=0.1, format="%.1f", key="gap_radius")
+    metres = round(shown * per)
+    url.keep("r", metres, default=round(default * per))
+    return metres
 
 
 def refuse_what_cannot_be_answered(assets: gpd.GeoDataFrame, matching: gpd.GeoDataFrame,
@@ -46,15 +61,15 @@ def coverage_note(coverages: Sequence[Coverage], gaps: pd.DataFrame) -> None:
              f"{counts.get(RANKED, 0):,} areas are ranked.")
 
 
-def unknown_need_table(gaps: pd.DataFrame) -> None:
+def unknown_need_table(gaps: pd.DataFrame, unit: str) -> None:
     """The surveyed areas with no need figure, apart from the ranking."""
     unknown = gaps[gaps["status"] == NEED_UNKNOWN]
     if len(unknown):
         with st.expander(f"{len(unknown):,} surveyed areas with no need figure (not ranked)"):
-            st.dataframe(gap_ranking_table(unknown), hide_index=True, width="stretch")
+            st.dataframe(gap_ranking_table(unknown, unit), hide_index=True, width="stretch")
 
 
-def gap_ranking_table(gaps: pd.DataFrame) -> pd.DataFrame:
+def gap_ranking_table(gaps: pd.DataFrame, unit: str = "km") -> pd.DataFrame:
     """Ranked areas with need ± MOE, reliability, distance, services in reach and score."""
     return pd.DataFrame({
         "rank": [i if s == "ranked" else "" for i, s in
@@ -64,8 +79,7 @@ def gap_ranking_table(gaps: pd.DataFrame) -> pd.DataFrame:
         "need": gaps["need"].map(lambda v: f"{v:,.0f}" if pd.notna(v) else "unknown").to_numpy(),
         "± MOE": gaps["need_moe"].map(lambda v: f"{v:,.0f}" if pd.notna(v) else "n/a").to_numpy(),
         "reliability": gaps["reliability"].map(lambda c: RELIABILITY_BY_CODE[int(c)].value).to_numpy(),
-        "nearest service": gaps["nearest_m"].map(
-            lambda v: f"{v / 1000:,.1f} km" if np.isfinite(v) else "none").to_numpy(),
+        "nearest service": gaps["nearest_m"].map(lambda v: format_distance(v, unit)).to_numpy(),
         "within radius": gaps["within_radius"].to_numpy(),
         "gap score": gaps["gap_score"].map(lambda v: f"{v:,.0f}" if pd.notna(v) else "").to_numpy(),
         "area id": gaps.index.to_numpy(),

@@ -126,11 +126,11 @@ def test_a_gap_page_link_keeps_radius_sites_and_picks(tmp_path, monkeypatch):
     at.query_params.update({"r": "1500", "k": "99", "sites": "branches,areas"})
     at.run()
     assert not at.exception, at.exception
-    assert at.number_input(key="gap_radius").value == 1500
+    assert at.number_input(key="gap_radius").value == 1.5  # shown in km, kept in metres
     assert at.number_input(key="gap_k").value == 5  # 99 is beyond 20: the default
     assert at.multiselect(key="gap_sites").value == ["branches", "areas"]
-    assert "within 1,500 m" in " ".join(m.value for m in at.markdown)
-    at.number_input(key="gap_radius").set_value(1200).run()
+    assert "within 1.5 km" in " ".join(m.value for m in at.markdown)
+    at.number_input(key="gap_radius").set_value(1.2).run()
     assert at.query_params["r"] == "1200"
     assert "k" not in at.query_params  # the default is left out of the link
 
@@ -256,3 +256,18 @@ def test_cook_gaps_page_names_the_coverage_and_what_it_leaves_out(app, cook):
     info = " ".join(i.value for i in app.info)
     assert "City of Chicago" in info and "not surveyed" in info
     assert "areas lie outside" in info and "areas are ranked" in info
+
+
+def test_distances_in_miles_by_setting(tmp_path, monkeypatch):
+    """Issue #10: kilometres or miles by setting, never metres."""
+    monkeypatch.setenv("NAM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NAM_DISTANCE_UNIT", "mi")
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page("pages/gaps.py").run()
+    assert not at.exception, at.exception
+    radius = at.number_input(key="gap_radius")
+    assert radius.label == "Walking radius (mi)" and radius.value == 0.5
+    assert "within 0.5 mi" in " ".join(m.value for m in at.markdown)
+    radius.set_value(1.0).run()
+    assert at.query_params["r"] == "1609"  # one mile, in metres in the link
