@@ -11,7 +11,7 @@ import shapely
 
 from mapping.areas import AreaSet, drawable
 from mapping.catalog import language_group
-from mapping.community import sum_over_areas
+from mapping.community import sum_over_areas, total_of
 from mapping.errors import DataError
 from mapping.projection import area_points, metric_crs, metric_points, nearest_sites
 from mapping.render import simplify_tolerance
@@ -92,6 +92,8 @@ class BranchSummary:
     top_origins: tuple[tuple[str, float], ...]
     top_language: tuple[str, float, float] | None  # label, estimate, moe
     sentence: str
+    lep_total: float = float("nan")  # limited English, all languages (NaN: not in the data)
+    lep_total_moe: float = float("nan")
 
 
 def summarize_branches(area_set: AreaSet, assignment: pd.DataFrame, *, top: int = 2
@@ -102,6 +104,7 @@ def summarize_branches(area_set: AreaSet, assignment: pd.DataFrame, *, top: int 
     fb = catalog.by_role("foreign_born")
     origins = catalog.origins()
     leps = catalog.lep_variables()
+    lep_total = catalog.by_role("lep_total")
     out = []
     for (branch_id, branch), group in assignment.dropna(subset=["branch_id"]).groupby(
             ["branch_id", "branch"]):
@@ -119,10 +122,12 @@ def summarize_branches(area_set: AreaSet, assignment: pd.DataFrame, *, top: int 
             i = int(np.argmax(e))
             label = language_group(leps[i].language).label if leps[i].language else leps[i].label
             top_language = (label, float(e[i]), float(m[i]))
+        lep = total_of(area_set, geoids, [lep_total.id]) if lep_total else None
         out.append(BranchSummary(str(branch_id), str(branch), len(geoids), float(pop_e),
                                  float(fb_e[0]), float(fb_m[0]), top_origins, top_language,
                                  _sentence(str(branch), float(fb_e[0]), top_origins,
-                                           top_language)))
+                                           top_language),
+                                 lep.estimate if lep else np.nan, lep.moe if lep else np.nan))
     return sorted(out, key=lambda s: -(s.foreign_born if np.isfinite(s.foreign_born) else -1))
 
 

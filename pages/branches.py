@@ -43,6 +43,7 @@ st.dataframe(pd.DataFrame([{
     "branch": s.branch, "areas": s.areas, "population": f"{s.population:,.0f}",
     "foreign-born": f"{s.foreign_born:,.0f}" if pd.notna(s.foreign_born) else "n/a",
     "± MOE": f"{s.foreign_born_moe:,.0f}" if pd.notna(s.foreign_born_moe) else "none published",
+    "limited English (all languages)": f"{s.lep_total:,.0f}" if pd.notna(s.lep_total) else "n/a",
     "largest origins": ", ".join(n for n, _ in s.top_origins),
     "top limited-English language": s.top_language[0] if s.top_language else "",
     "people": f"{s.top_language[1]:,.0f}" if s.top_language else "",

@@ -37,6 +37,8 @@ def test_branch_totals_add_up_to_the_tracts_they_serve(cook, cook_assignment):
     assert sum(s.population for s in summaries) == pytest.approx(est["total_population"].sum())
     assert sum(s.areas for s in summaries) == served.sum()
     assert all(s.sentence.startswith(s.branch + " serves") for s in summaries)
+    # Issue #10: the all-language LEP total per branch, the DP column summed over its tracts.
+    assert sum(s.lep_total for s in summaries) == pytest.approx(est["lep_total"].sum())
     oriole = next(s for s in summaries if "Oriole" in s.branch)
     assert oriole.population < 200_000  # it "served" 551,431 with the suburbs
 

@@ -40,13 +40,26 @@ def test_cook_every_tract_joins(cook):
     ("no_hs_diploma", "rdh_il_edu_2021_t_acs2021_tracts.csv", "N_HSDIP21"),
     ("families_below_poverty", "rdh_il_pov_2021_t_acs2021_tracts.csv", "TOT_BPOV21"),
 ])
-def test_cook_totals_equal_source_column_sums(cook, shared, variable, file, column):
+def test_cook_totals_equal_source_column_sums(cook, shared, cook_everything, variable, file,
+                                              column):
     id_col = "geo_id" if file.startswith("acs") else "GEOID"
     rows = _cook_rows(shared, file, id_col)
     values = rows[column].astype(float)
     expected = values[values != SENTINEL].sum()
     assert cook.area_set.estimates[variable].sum() == pytest.approx(expected)
     assert len(rows) == 1332
+    # Issue #10: the 'everything' profile shows the same total (the LEP total was missing).
+    assert cook_everything.figures.set_index("variable").loc[variable, "estimate"] == \
+        pytest.approx(expected)
+
+
+@pytest.fixture(scope="module")
+def cook_everything(cook):
+    """The profile of all of Cook County, made once."""
+    from mapping.community import community_profile
+
+    return community_profile(cook.area_set, cook.assets, list(cook.area_set.areas.index),
+                             title="all")
 
 
 def test_cook_sentinels_are_missing_not_numbers(cook, shared):
