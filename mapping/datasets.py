@@ -34,8 +34,9 @@ import hashlib
 import io
 import json
 import re
+import string
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -127,14 +128,42 @@ class DatasetEntry:
 
 
 def list_datasets(settings: Settings) -> list[DatasetEntry]:
-    """Return the demo, the built-in descriptions and the saved datasets, in that order."""
+    """Return the demo, the built-in descriptions, the saved datasets, and the description
+    ``NAM_DATASET`` points at when it is a path (see :func:`start_dataset`)."""
     entries = [DatasetEntry("demo", "Demo County (synthetic demo data)", None)]
     paths = sorted(SPECS_DIR.glob("*.json"))
     if settings.datasets_dir.exists():
         paths += sorted(settings.datasets_dir.glob("*/dataset.json"))
+    start = Path(settings.dataset).expanduser()
+    if start.suffix.lower() == ".json" and start.is_file() and start.resolve() not in {
+            p.resolve() for p in paths}:
+        paths.append(start.resolve())
     for path in paths:
         entries.append(_entry_for(path, settings))
     return entries
+
+
+def start_dataset(settings: Settings) -> str:
+    """Return the id of the dataset to show at start (``NAM_DATASET``: an id, or the path
+    of a dataset description); :class:`DataError` says what is wrong with a bad one."""
+    wanted = settings.dataset
+    entries = list_datasets(settings)
+    path = Path(wanted).expanduser()
+    if path.suffix.lower() == ".json":
+        if not path.is_file():
+            raise DataError(f"NAM_DATASET points at {path.name}, which does not exist: give the "
+                            "path of a dataset description (.json) or the id of a dataset")
+        match = next(e for e in entries if e.spec_path and e.spec_path == path.resolve())
+    else:
+        match = next((e for e in entries if e.id == wanted), None)
+        if match is None:
+            raise DataError(f"NAM_DATASET is {wanted!r}, which is no dataset here; use one of "
+                            f"{', '.join(e.id for e in entries)}, or the path of a dataset "
+                            "description (.json)")
+    if not match.available:
+        raise DataError(f"NAM_DATASET: the dataset {match.name!r} cannot be loaded: "
+                        f"{match.reason}")
+    return match.id
 
 
 def _entry_for(path: Path, settings: Settings) -> DatasetEntry:
@@ -204,10 +233,14 @@ def read_spec(path: Path) -> dict[str, Any]:
     """Return a dataset description read from JSON; :class:`DataError` if malformed."""
     try:
         spec = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise DataError(f"dataset description {path}: cannot be read ({exc})") from None
+    except OSError as exc:  # its text names the server's path: say what, not where
+        raise DataError(f"dataset description {Path(path).name}: cannot be read "
+                        f"({exc.strerror or 'not a readable file'})") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataError(f"dataset description {Path(path).name}: not valid JSON ({exc})"
+                        ) from None
     if not isinstance(spec, dict) or "areas" not in spec:
-        raise DataError(f"dataset description {path}: needs an 'areas' section")
+        raise DataError(f"dataset description {Path(path).name}: needs an 'areas' section")
     return spec
 
 
@@ -335,14 +368,15 @@ def check_zip(path: Path, *, max_bytes: int = MAX_UNZIPPED_BYTES) -> None:
 def read_vector(path: Path) -> gpd.GeoDataFrame:
     """Return a GeoDataFrame from GeoJSON, GeoPackage or a zipped shapefile (checked first)."""
     if not path.exists():
-        raise DataError(f"file not found: {path}")
+        raise DataError(f"file not found: {path.name}")
     if path.suffix.lower() == ".zip":
         check_zip(path)
     try:
         return gpd.read_file(path)
-    except Exception as exc:  # pyogrio raises several GDAL error types
-        raise DataError(f"{path.name}: cannot be read as a GeoJSON, GeoPackage or zipped "
-                        f"shapefile ({exc})") from None
+    except Exception:  # pyogrio raises several GDAL error types; their text names paths
+        raise DataError(f"{path.name}: this is not a boundary file that can be read: save it "
+                        "again as GeoJSON, GeoPackage or a zipped shapefile (with its .shp, "
+                        ".shx, .dbf and .prj files) and upload that") from None
 
 
 def load_boundaries(path: Path, *, id_column: str, name_column: str | None = None,
@@ -357,18 +391,14 @@ def load_boundaries(path: Path, *, id_column: str, name_column: str | None = Non
     """
     report = report if report is not None else LoadReport()
     gdf = read_vector(path)
-    columns = _strip_columns(gdf)
-    if id_column.strip() not in columns:
-        raise DataError(f"{path.name}: no id column {id_column!r}; columns are "
-                        f"{', '.join(map(str, columns))}")
-    gdf = gdf.rename(columns=columns)
+    gdf = gdf.rename(columns=_strip_columns(gdf))
     if crs:
         gdf = gdf.set_crs(crs, allow_override=True)
     if gdf.crs is None:
         raise DataError(f"{path.name}: the file declares no coordinate reference system; add "
                         "its .prj file to the zip, or give the CRS (e.g. EPSG:4269) in the "
                         "dataset description")
-    geoid = normalize_ids(gdf[id_column.strip()], id_prefix=id_prefix, id_width=id_width)
+    geoid = id_values(gdf, id_column, what=path.name, id_prefix=id_prefix, id_width=id_width)
     if geoid.isna().any():
         raise DataError(f"{path.name}: {int(geoid.isna().sum())} areas have no id in column "
                         f"{id_column!r}")
@@ -448,6 +478,54 @@ def normalize_ids(values: pd.Series, *, id_prefix: str | None = None,
     return values.map(one).astype(object)
 
 
+def id_values(frame: pd.DataFrame, id_spec: str, *, what: str, id_prefix: str | None = None,
+              id_width: int | None = None) -> pd.Series:
+    """Return each row's area id from one column, or from several through a template.
+
+    A template names columns in braces, with an optional width to zero-pad that part to,
+    around fixed text: ``"36{COUNTY:3}{TRACT:6}"`` builds ``36061000100`` from county 61
+    and tract 100 (a file with no GEOID column). A row missing any part has no id.
+
+    >>> f = pd.DataFrame({"COUNTY": [61, 5], "TRACT": ["100", "2201"]})
+    >>> id_values(f, "36{COUNTY:3}{TRACT:6}", what="t.csv").tolist()
+    ['36061000100', '36005002201']
+    """
+    spec = id_spec.strip()
+    if "{" not in spec:
+        if spec not in frame.columns:
+            raise DataError(f"{what}: no id column {spec!r}; columns are "
+                            f"{', '.join(map(str, frame.columns[:30]))}")
+        return normalize_ids(frame[spec], id_prefix=id_prefix, id_width=id_width)
+    try:
+        parsed = list(string.Formatter().parse(spec))
+    except ValueError:
+        raise DataError(f"{what}: the id template {spec!r} is not well formed; write it as "
+                        "fixed text and {COLUMN} or {COLUMN:width} parts") from None
+    parts: list[pd.Series | str] = []
+    for literal, column, width, _ in parsed:
+        if literal:
+            parts.append(literal)
+        if column is None:
+            continue
+        if column not in frame.columns:
+            raise DataError(f"{what}: the id template names column {column!r}, which is not "
+                            f"in the file; columns are {', '.join(map(str, frame.columns[:30]))}")
+        if width and not width.isdigit():
+            raise DataError(f"{what}: in the id template, {{{column}:{width}}} must give a "
+                            "width in digits, e.g. {TRACT:6}")
+        values = normalize_ids(frame[column], id_width=int(width) if width else None)
+        parts.append(values)
+    out = pd.Series("", index=frame.index, dtype=object)
+    missing = pd.Series(False, index=frame.index)
+    for part in parts:
+        if isinstance(part, str):
+            out = out + part
+        else:
+            missing |= part.isna()
+            out = out + part.fillna("").astype(str)
+    return out.where(~missing, None).astype(object)
+
+
 def _strip_columns(frame: pd.DataFrame) -> dict[str, str]:
     """Map each column name to itself trimmed (headers like ``'NAME '`` are common)."""
     return {c: c.strip() if isinstance(c, str) else c for c in frame.columns}
@@ -507,7 +585,7 @@ def read_table(path: Path) -> pd.DataFrame:
     A CSV's encoding is in ``frame.attrs["encoding"]`` (see :func:`decode_text`).
     """
     if not path.exists():
-        raise DataError(f"file not found: {path}")
+        raise DataError(f"file not found: {path.name}")
     try:
         if path.suffix.lower() in (".csv", ".txt"):
             text, encoding = decode_text(path.read_bytes(), name=path.name)
@@ -522,12 +600,24 @@ def read_table(path: Path) -> pd.DataFrame:
     return out
 
 
+def _missing_values(table: Mapping[str, Any], path: Path) -> list[float]:
+    """A table's own codes for a missing value (``"missing_values": [-99999]``), checked."""
+    raw = table.get("missing_values", [])
+    if not isinstance(raw, list) or not all(isinstance(v, (int, float)) and
+                                            not isinstance(v, bool) for v in raw):
+        raise DataError(f"{path.name}: 'missing_values' must be a list of numbers, such as "
+                        "[-99999]")
+    return [float(v) for v in raw]
+
+
 def to_numbers(values: pd.Series, *, what: str, moe: bool = False,
-               report: LoadReport | None = None) -> pd.Series:
+               report: LoadReport | None = None,
+               missing_values: Sequence[float] = ()) -> pd.Series:
     """Return values as floats with ACS sentinels and non-numbers as NaN, and say so.
 
     A controlled-estimate code (-555555555) in a MOE column means "no sampling error"
-    and becomes 0; every other sentinel becomes NaN. Commas in numbers are accepted.
+    and becomes 0; every other sentinel becomes NaN, as do ``missing_values`` (a source's
+    own codes, such as a regional agency's -99999). Commas in numbers are accepted.
     """
     text = values.astype(str).str.strip().str.replace(",", "", regex=False)
     numbers = pd.to_numeric(text, errors="coerce")
@@ -537,7 +627,9 @@ def to_numbers(values: pd.Series, *, what: str, moe: bool = False,
         examples = ", ".join(repr(x) for x in text[bad_text].unique()[:3])
         report.warnings.append(f"{what}: {int(bad_text.sum())} value(s) are not numbers "
                                f"({examples}); treated as missing")
-    for code, meaning in SENTINELS.items():
+    codes = {**SENTINELS, **{float(c): "the source's code for a missing value"
+                             for c in missing_values}}
+    for code, meaning in codes.items():
         hit = numbers == code
         if hit.any():
             if moe and code == CONTROLLED_MOE:
@@ -545,7 +637,7 @@ def to_numbers(values: pd.Series, *, what: str, moe: bool = False,
                 continue
             numbers[hit] = np.nan
             if report is not None:
-                report.notes.append(f"{what}: {int(hit.sum())} value(s) coded {code} "
+                report.notes.append(f"{what}: {int(hit.sum())} value(s) coded {code:.0f} "
                                     f"({meaning}); treated as missing, not as a number")
     negative = numbers < 0
     if negative.any():
@@ -561,11 +653,8 @@ def load_table(path: Path, table: Mapping[str, Any], *, area_ids: pd.Index,
     """Return the tidy indicators and catalog variables that one statistics table provides."""
     frame = read_table(path)
     id_column = str(table.get("id", "GEOID")).strip()
-    if id_column not in frame.columns:
-        raise DataError(f"{path.name}: no id column {id_column!r}; columns are "
-                        f"{', '.join(frame.columns[:30])}")
-    ids = normalize_ids(frame[id_column], id_prefix=table.get("id_prefix"),
-                        id_width=table.get("id_width"))
+    ids = id_values(frame, id_column, what=path.name, id_prefix=table.get("id_prefix"),
+                    id_width=table.get("id_width"))
     matched = ids.isin(area_ids)
     if not matched.any():
         raise DataError(f"{path.name}: no id in column {id_column!r} matches an area id "
@@ -591,13 +680,15 @@ def load_table(path: Path, table: Mapping[str, Any], *, area_ids: pd.Index,
         if est_col not in frame.columns:
             raise DataError(f"{path.name}: no column {est_col!r} (for variable {variable.id!r}); "
                             f"columns are {', '.join(frame.columns[:30])}")
-        est = to_numbers(frame[est_col], what=f"{path.name} column {est_col}", report=report)
+        missing = _missing_values(table, path)
+        est = to_numbers(frame[est_col], what=f"{path.name} column {est_col}", report=report,
+                         missing_values=missing)
         moe_col = spec.get("moe")
         if moe_col:
             if moe_col not in frame.columns:
                 raise DataError(f"{path.name}: no MOE column {moe_col!r} for {variable.id!r}")
             moe = to_numbers(frame[moe_col], what=f"{path.name} column {moe_col}", moe=True,
-                             report=report)
+                             report=report, missing_values=missing)
         else:
             moe = pd.Series(np.nan, index=frame.index)
         tidy_parts.append(pd.DataFrame({"geoid": frame["_geoid"].to_numpy(),

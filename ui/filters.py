@@ -14,9 +14,11 @@ import streamlit as st
 
 from mapping.assets import CATEGORIES, category
 from mapping.catalog import language_group
-from mapping.datasets import Dataset
+from mapping.datasets import Dataset, start_dataset
+from mapping.errors import MappingError
 from mapping.filters import MEASURES, Filters, clean_filters, default_indicator, service_tags
 from ui import context
+from ui import messages as msg
 from ui.access import is_staff, staff_sign_in
 
 _PARAMS = {  # session key -> URL parameter
@@ -91,11 +93,14 @@ def sidebar() -> tuple[Dataset, Filters]:
     entries = [e for e in context.datasets() if e.available]
     ids = [e.id for e in entries]
     names = {e.id: e.name for e in entries}
-    start = context.settings().dataset
     if st.session_state.get("_switch_to") in ids:  # a dataset was just loaded or imported
         st.session_state["f_dataset"] = st.session_state.pop("_switch_to")
     if st.session_state.get("f_dataset") not in ids:
-        st.session_state["f_dataset"] = start if start in ids else "demo"
+        try:
+            st.session_state["f_dataset"] = start_dataset(context.settings())
+        except MappingError as exc:  # a bad NAM_DATASET is said, never replaced by the demo
+            msg.error(f"The dataset to start with cannot be opened: {exc}")
+            st.stop()
     st.sidebar.selectbox("Dataset", ids, **_widget("f_dataset"), format_func=names.get)
     data, _ = context.dataset(st.session_state["f_dataset"])
     data = context.with_database_assets(data)

@@ -271,3 +271,52 @@ def test_distances_in_miles_by_setting(tmp_path, monkeypatch):
     assert "within 0.5 mi" in " ".join(m.value for m in at.markdown)
     radius.set_value(1.0).run()
     assert at.query_params["r"] == "1609"  # one mile, in metres in the link
+
+
+def _riverside(tmp_path):
+    """A small dataset description with its files, in its own folder (not saved)."""
+    import json
+
+    import geopandas as gpd
+    import pandas as pd
+    import shapely
+
+    folder = tmp_path / "riverside"
+    folder.mkdir()
+    gpd.GeoDataFrame({"GEOID": ["A", "B"]}, geometry=[shapely.box(0, 0, 1, 1),
+                     shapely.box(1, 0, 2, 1)], crs="EPSG:4326").to_file(folder / "areas.geojson")
+    pd.DataFrame({"GEOID": ["A", "B"], "fb": [10, 32]}).to_csv(folder / "stats.csv", index=False)
+    spec = {"name": "Riverside tracts", "source": "city", "year": "2024",
+            "areas": {"path": "areas.geojson", "id": "GEOID"},
+            "tables": [{"path": "stats.csv", "id": "GEOID", "variables": [
+                {"id": "fb", "estimate": "fb", "label": "Foreign-born", "topic": "origin",
+                 "role": "foreign_born"}]}]}
+    (folder / "riverside.json").write_text(json.dumps(spec))
+    return folder / "riverside.json"
+
+
+def test_nam_dataset_takes_the_path_of_a_description(tmp_path, monkeypatch):
+    """Issue #13 item 1: NAM_DATASET=/path/to/dataset.json silently showed Demo County."""
+    monkeypatch.setenv("NAM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NAM_TILES", "none")
+    monkeypatch.setenv("NAM_DATASET", str(_riverside(tmp_path)))
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Riverside tracts"
+    assert "2 areas" in _caption(at)
+
+
+@pytest.mark.parametrize("value,said", [
+    ("/nowhere/riverside.json", "riverside.json, which does not exist"),
+    ("hennepin", "'hennepin', which is no dataset here"),
+])
+def test_a_bad_nam_dataset_is_an_error_that_says_which(tmp_path, monkeypatch, value, said):
+    monkeypatch.setenv("NAM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NAM_DATASET", value)
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    [error] = at.error
+    assert said in error.value.replace("\\", "")
+    assert not at.title  # not the demo in its place

@@ -184,3 +184,56 @@ def test_spec_with_derived_sum(tmp_path, settings):
     assert area_set.moes.loc["A", "xy"] == pytest.approx(np.hypot(3, 5))  # one zero: its MOE counts
     assert area_set.moes.loc["B", "xy"] == pytest.approx(np.hypot(4, 1))
     assert assets.empty
+
+
+def test_a_table_without_a_geoid_column_joins_through_a_key_template(tmp_path, settings):
+    """Issue #13 item 2: a New York City-style LEP file has only COUNTY and TRACT (no
+    GEOID), and a regional agency codes missing values -99999; the description builds the
+    key '36' + county (3 digits) + tract (6 digits) and declares the code."""
+    import json
+
+    import geopandas as gpd
+    import shapely
+
+    from mapping.datasets import load_from_spec
+
+    geoids = ["36061000100", "36061000201", "36005002201"]
+    gpd.GeoDataFrame({"GEOID10": geoids}, geometry=[shapely.box(i, 0, i + 1, 1)
+                     for i in range(3)], crs="EPSG:4326").to_file(tmp_path / "tracts.geojson")
+    pd.DataFrame({"COUNTY": [61, 61, 5], "TRACT": [100, 201, 2201],
+                  "LEP_Est": [120, -99999, 45], "LEP_MOE": [30, -99999, 12]}
+                 ).to_csv(tmp_path / "lep.csv", index=False)
+    spec = {"name": "NYC", "areas": {"path": "tracts.geojson", "id": "GEOID10"},
+            "tables": [{"path": "lep.csv", "id": "36{COUNTY:3}{TRACT:6}",
+                        "missing_values": [-99999],
+                        "variables": [{"id": "lep", "estimate": "LEP_Est", "moe": "LEP_MOE",
+                                       "label": "Limited English", "topic": "language",
+                                       "role": "lep_total"}]}]}
+    (tmp_path / "nyc.json").write_text(json.dumps(spec))
+    area_set, _, report, _ = load_from_spec(spec, tmp_path / "nyc.json", settings)
+    est = area_set.estimates["lep"]
+    assert est["36061000100"] == 120 and est["36005002201"] == 45
+    assert np.isnan(est["36061000201"])  # -99999: missing, not a number
+    assert est.sum() == 165
+    assert not report.warnings and any("-99999" in n for n in report.notes)
+
+
+def test_a_key_template_naming_a_missing_column_says_which(tmp_path, settings):
+    from mapping.datasets import id_values
+
+    with pytest.raises(DataError, match=r"names column 'TRACTCE', which is not in the file"):
+        id_values(pd.DataFrame({"TRACT": [1]}), "36{TRACTCE:6}", what="lep.csv")
+
+
+def test_a_text_file_named_geojson_gets_a_message_without_paths_or_gdal(tmp_path):
+    """Issue #13 item 5: the message showed the server's temporary path and GDAL's advice."""
+    from mapping.datasets import read_vector
+
+    fake = tmp_path / "tracts.geojson"
+    fake.write_text("GEOID,name\n1,a\n")
+    with pytest.raises(DataError) as caught:
+        read_vector(fake)
+    message = str(caught.value)
+    assert message.startswith("tracts.geojson: this is not a boundary file")
+    assert str(tmp_path) not in message and "driver" not in message.lower()
+    assert "GDAL" not in message and "save it again as GeoJSON" in message
