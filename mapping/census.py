@@ -47,10 +47,10 @@ import shapely
 
 from mapping import web
 from mapping.catalog import language_group, region_of_country
-from mapping.datasets import LoadReport, check_zip
+from mapping.datasets import LoadReport, check_zip, read_vector
 from mapping.errors import DataError
 from mapping.settings import Settings, load_settings
-from mapping.uploads import save_dataset
+from mapping.uploads import build_spec, save_dataset
 
 API_BASE = "https://api.census.gov/data"
 BOUNDARY_BASE = "https://www2.census.gov/geo/tiger"
@@ -355,14 +355,23 @@ def plan_variables(groups: Mapping[str, Mapping[str, str]]) -> tuple[list[dict[s
                 return var
         return None
 
+    # Any subset of the tables plans (a data.census.gov download is one table a file): what
+    # a table does not include is simply absent, and universes fall back to what is there.
     b05002 = groups.get("B05002", {})
-    total = find("B05002", ("Total",))
-    fb = find("B05002", ("Total", "Foreign born"))
-    if not total or not fb:
+    total = find("B05002", ("Total",)) if b05002 else None
+    fb = find("B05002", ("Total", "Foreign born")) if b05002 else None
+    if b05002 and (not total or not fb):
         raise CensusError("table B05002 has no 'Total' or 'Foreign born' line in this release")
-    total_id, fb_id = total[:-1], fb[:-1]
-    add(total, "Total population", "population", role="total_population")
-    add(fb, "Foreign-born", "origin", role="foreign_born", universe=total_id)
+    total_id = total[:-1] if total else None
+    fb_id = fb[:-1] if fb else None
+    if total:
+        add(total, "Total population", "population", role="total_population")
+    if fb:
+        add(fb, "Foreign-born", "origin", role="foreign_born", universe=total_id)
+    elif (b05006_total := find("B05006", ("Total",))) is not None:
+        # Without B05002, the place-of-birth table's own total is the foreign-born.
+        fb_id = b05006_total[:-1]
+        add(b05006_total, "Foreign-born", "origin", role="foreign_born", universe=total_id)
     for var, label in b05002.items():
         path = label_path(label)
         if len(path) == 3 and path[1] == "Foreign born":
@@ -385,9 +394,9 @@ def plan_variables(groups: Mapping[str, Mapping[str, str]]) -> tuple[list[dict[s
             subregion = known[1]  # a country right under its region: the catalog's subregion
         if _is_residual(path[-1]):  # "Other Eastern Asia", "Europe, n.e.c.": not a country
             add(var, f"Born elsewhere in {subregion} ({path[-1]})", "origin",
-                universe=total_id, region=region, subregion=subregion, residual=True)
+                universe=total_id or fb_id, region=region, subregion=subregion, residual=True)
             continue
-        add(var, f"Born in {path[-1]}", "origin", universe=total_id, region=region,
+        add(var, f"Born in {path[-1]}", "origin", universe=total_id or fb_id, region=region,
             subregion=subregion, country=path[-1])
 
     for var, label in groups.get("B05005", {}).items():
@@ -602,6 +611,96 @@ def read_census_csv(data: bytes) -> tuple[pd.DataFrame, dict[str, str]]:
                         "first and a second header row of labels)")
     labels = dict(zip(frame.columns, frame.iloc[0], strict=True))
     return frame.iloc[1:].reset_index(drop=True), labels
+
+
+def read_census_csvs(files: Sequence[tuple[str, bytes]]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Return several data.census.gov downloads (one table a file, as downloaded) as one
+    table by ``GEO_ID``, with every file's labels; a tract missing from a file has no
+    figures of that table."""
+    if not files:
+        raise DataError("choose at least one table downloaded from data.census.gov")
+    merged: pd.DataFrame | None = None
+    labels: dict[str, str] = {}
+    for name, data in files:
+        try:
+            frame, these = read_census_csv(data)
+        except DataError as exc:
+            raise DataError(f"{name}: {exc}") from None
+        if frame["GEO_ID"].duplicated().any():
+            raise DataError(f"{name}: a geography appears twice; download the table again")
+        new = [c for c in frame.columns if c == "GEO_ID" or c not in labels]
+        labels.update({c: these[c] for c in new})
+        frame = frame[new]
+        merged = frame if merged is None else merged.merge(frame, on="GEO_ID", how="outer")
+    assert merged is not None
+    return merged.fillna(""), labels
+
+
+#: Id columns of tract boundary files (TIGER/Line and cartographic, 2010 and 2020).
+BOUNDARY_ID_COLUMNS = ("GEOID", "GEOID20", "GEOID10", "GEO_ID", "AFFGEOID", "AFFGEOID20",
+                       "AFFGEOID10")
+BOUNDARY_NAME_COLUMNS = ("NAMELSAD", "NAMELSAD20", "NAMELSAD10", "NAME", "NAME20", "NAME10")
+
+
+def boundary_keys(columns: Sequence[str], chosen: str = "") -> dict[str, str]:
+    """Return the boundary file's id column (and prefix to drop) and name column.
+
+    >>> boundary_keys(["STATEFP10", "GEOID10", "NAMELSAD10", "geometry"])
+    {'id': 'GEOID10', 'name': 'NAMELSAD10'}
+    >>> boundary_keys(["AFFGEOID", "NAME"])
+    {'id': 'AFFGEOID', 'id_prefix': '1400000US', 'name': 'NAME'}
+    """
+    present = [str(c) for c in columns]
+    if chosen:
+        if chosen not in present:
+            raise DataError(f"the boundary file has no column {chosen!r}; its columns are "
+                            f"{', '.join(c for c in present if c != 'geometry')}")
+        column = chosen
+    else:
+        column = next((c for c in BOUNDARY_ID_COLUMNS if c in present), "")
+        if not column:
+            raise DataError("the boundary file has none of the usual id columns ("
+                            f"{', '.join(BOUNDARY_ID_COLUMNS)}); name its id column. Its "
+                            f"columns are {', '.join(c for c in present if c != 'geometry')}")
+    out = {"id": column}
+    if column.startswith(("AFFGEOID", "GEO_ID")):
+        out["id_prefix"] = "1400000US"
+    name = next((c for c in BOUNDARY_NAME_COLUMNS if c in present), None)
+    if name:
+        out["name"] = name
+    return out
+
+
+def import_downloads(tables: Sequence[tuple[str, bytes]], boundary: Path, *,
+                     settings: Settings, name: str = "", id_column: str = "",
+                     work: Path) -> tuple[str, LoadReport, int]:
+    """Save data.census.gov downloads (any tables, one file each) with a tract boundary
+    file as a dataset; return its id, load report and number of variables.
+
+    The boundary's id column is found (``GEOID``, ``GEOID20``, ``GEOID10``, ``GEO_ID``,
+    ``AFFGEOID``) unless ``id_column`` names it; ``work`` holds the files while saving.
+    """
+    frame, labels = read_census_csvs(tables)
+    variables, derived = census_csv_variables(labels)
+    work.mkdir(parents=True, exist_ok=True)
+    csv_path = work / "acs.csv"
+    frame.to_csv(csv_path, index=False)
+    keys = boundary_keys(list(read_vector(boundary).columns), id_column.strip())
+    names = ", ".join(n for n, _ in tables)
+    spec = build_spec(name=name.strip() or Path(tables[0][0]).stem,
+                      source=f"U.S. Census Bureau, data.census.gov: {names}", year="",
+                      areas={"path": boundary.name, **keys},
+                      tables=[{"path": "acs.csv", "id": "GEO_ID", "id_prefix": "1400000US",
+                               "variables": variables}])
+    ids = {v["id"] for v in variables}
+    spec["derived"] = [d for d in derived if all(s in ids for s in d["sum"])]
+    # A download holds the whole table (its total and region lines too); a file trimmed to
+    # a few countries does not, and its regions are then named as partial.
+    b05006 = [label_path(v) for c, v in labels.items() if c.startswith("B05006_")]
+    spec["origins_complete"] = ("Total",) in b05006 and any(len(p) == 2 for p in b05006)
+    dataset_id, report = save_dataset(spec, {"acs.csv": csv_path, boundary.name: boundary},
+                                      settings)
+    return dataset_id, report, len(variables) + len(spec["derived"])
 
 
 def census_csv_variables(labels: Mapping[str, str]) -> tuple[list[dict[str, Any]],

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import streamlit as st
 
@@ -11,15 +10,14 @@ from mapping.census import (
     FIRST_YEAR,
     CensusClient,
     CensusError,
-    census_csv_variables,
     dataset_id_for,
+    import_downloads,
     load_counties,
-    read_census_csv,
     shipped_counties,
     shipped_states,
 )
-from mapping.errors import MappingError
-from mapping.uploads import BOUNDARY_TYPES, build_spec, save_dataset, store_upload
+from mapping.errors import MappingError, UploadRejected
+from mapping.uploads import BOUNDARY_TYPES, store_upload
 from ui import context
 from ui import messages as msg
 from ui.upload import session_folder
@@ -114,35 +112,32 @@ def import_form() -> None:
     st.markdown("Download a table for *All Census Tracts within* a county from "
                 "data.census.gov (CSV), and a tract boundary file, then import both.")
     settings = context.settings()
-    table = st.file_uploader("Table from data.census.gov (CSV)", type=["csv"], key="dcg_table")
+    tables = st.file_uploader("Tables from data.census.gov (CSV, one or several)", type=["csv"],
+                              key="dcg_table", accept_multiple_files=True,
+                              help="Any of B05006, C16001, B05002, B05005, B06009, B06012, "
+                                   "C16002, as downloaded (one file a table).")
     boundary = st.file_uploader("Tract boundaries", type=[t.lstrip(".") for t in BOUNDARY_TYPES],
                                 key="dcg_boundary")
+    id_column = st.text_input("Boundary id column (leave empty to find it)", key="dcg_id",
+                              placeholder="GEOID, GEOID20, GEOID10, GEO_ID or AFFGEOID")
     name = st.text_input("Name", key="dcg_name", placeholder="e.g. Hennepin County, ACS 2022")
-    if not st.button("Import", disabled=table is None or boundary is None):
+    if not st.button("Import", disabled=not tables or boundary is None):
         return
     folder = session_folder() / "census-import"
     try:
-        frame, labels = read_census_csv(table.getvalue())
-        variables, derived = census_csv_variables(labels)
-        csv_path = folder / "acs.csv"
-        folder.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(csv_path, index=False)
+        for table in tables:
+            if table.size > settings.max_upload_bytes:
+                raise UploadRejected(f"{table.name}: larger than the "
+                                     f"{settings.max_upload_mb} MB allowed")
         boundary_path = store_upload(boundary.name, boundary.getvalue(), folder,
                                      allowed=BOUNDARY_TYPES, max_bytes=settings.max_upload_bytes)
-        spec = build_spec(name=name or Path(table.name).stem, source="U.S. Census Bureau, "
-                          f"data.census.gov table {table.name}", year="",
-                          areas={"path": boundary_path.name, "id": "GEOID", "name": "NAMELSAD"},
-                          tables=[{"path": "acs.csv", "id": "GEO_ID", "id_prefix": "1400000US",
-                                   "variables": variables}])
-        spec["derived"] = [d for d in derived
-                           if all(s in {v["id"] for v in variables} for s in d["sum"])]
-        spec["origins_complete"] = any("region" in v for v in variables)  # a whole B05006
-        dataset_id, report = save_dataset(spec, {"acs.csv": csv_path,
-                                                 boundary_path.name: boundary_path}, settings)
+        dataset_id, report, n_variables = import_downloads(
+            [(t.name, t.getvalue()) for t in tables], boundary_path, settings=settings,
+            name=name, id_column=id_column, work=folder)
     except MappingError as exc:
         msg.error(f"Not imported: {exc}")
         return
-    msg.success(f"Imported as '{dataset_id}' with {len(variables)} variables.")
+    msg.success(f"Imported as '{dataset_id}' with {n_variables} variables.")
     for line in report.warnings:
         msg.warning(line)
     st.session_state["_switch_to"] = dataset_id

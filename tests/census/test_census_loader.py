@@ -380,3 +380,73 @@ def test_a_release_without_tract_english_ability_says_so(fake_census, settings):
     assert not data.area_set.catalog.lep_variables()
     assert any("no limited-English figures for tracts" in w and "2016 or later" in w
                for w in summary.report.warnings)
+
+
+def _download(wide, table: str, codes, labels) -> bytes:
+    """A data.census.gov download of one table: GEO_ID first, a second header row of
+    labels ('Estimate!!Total:', 'Margin of Error!!Total:'), estimates and MOEs."""
+    import csv
+    import io
+
+    columns = [c for code in codes for c in (f"{code}E", f"{code}M")]
+    names = {f"{code}E": labels[f"{code}E"] for code in codes}
+    names.update({f"{code}M": labels[f"{code}E"].replace("Estimate!!", "Margin of Error!!")
+                  for code in codes})
+    out = io.StringIO()
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL)
+    writer.writerow(["GEO_ID", "NAME", *columns])
+    writer.writerow(["Geography", "Geographic Area Name", *(names[c] for c in columns)])
+    for _, row in wide.iterrows():
+        writer.writerow([f"1400000US{row['GEOID']}", row["NAME"],
+                         *(f"{row[c]:.0f}" for c in columns)])
+    return out.getvalue().encode()
+
+
+def test_a_c16001_download_alone_with_a_geoid10_boundary_loads_exactly(census_data, settings,
+                                                                       tmp_path, shared):
+    """Issue #13 item 3: the import refused any download without B05002 and read only
+    GEOID boundaries. C16001 alone, and 2010 tracts keyed GEOID10: every total equals the
+    source file's column sums (Portland, 490 tracts)."""
+    import geopandas as gpd
+
+    from mapping.census import import_downloads
+    from tests.census.tables import C16001, labels
+
+    wide = census_data["wide"]
+    c16001 = labels("C16001", C16001)
+    codes = sorted({c[:-1] for c in wide.columns if c.startswith("C16001_") and c.endswith("E")})
+    boundary = tmp_path / "tracts2010.geojson"
+    gpd.read_file(shared / "portland_msa" / "tracts_pdx_msa_2010.geojson").rename(
+        columns={"GEOID": "GEOID10"}).to_file(boundary)
+    dataset_id, _, _ = import_downloads(
+        [("ACSDT5Y2019.C16001-Data.csv", _download(wide, "C16001", codes, c16001))], boundary,
+        settings=settings, work=tmp_path / "work")
+    data = load_dataset(find_dataset(settings, dataset_id), settings)
+    est = data.area_set.estimates
+    assert len(data.area_set.areas) == 490
+    assert est["C16001_001"].sum() == wide["C16001_001E"].sum()
+    groups = [c for c in codes if c != "C16001_001"]
+    assert est["lep_total"].sum() == wide[[f"{c}E" for c in groups]].to_numpy().sum() == 157_363
+    assert not data.area_set.catalog.origins()
+
+
+def test_a_trimmed_b05006_download_is_read_and_named_partial(census_data, settings, tmp_path,
+                                                             shared):
+    import geopandas as gpd
+
+    from mapping.census import import_downloads
+    from tests.census.tables import B05006_2019, labels
+
+    wide = census_data["wide"]
+    b05006 = labels("B05006", B05006_2019)
+    codes = sorted({c[:-1] for c in wide.columns if c.startswith("B05006_") and c.endswith("E")})
+    boundary = tmp_path / "tracts.geojson"
+    gpd.read_file(shared / "portland_msa" / "tracts_pdx_msa_2010.geojson").to_file(boundary)
+    dataset_id, _, _ = import_downloads(
+        [("B05006.csv", _download(wide, "B05006", codes, b05006))], boundary,
+        settings=settings, work=tmp_path / "work")
+    area_set = load_dataset(find_dataset(settings, dataset_id), settings).area_set
+    assert len(area_set.catalog.origins()) == 14 == len(codes)
+    assert not area_set.catalog.origins_complete  # 14 columns, no total or region lines
+    for code in codes:
+        assert area_set.estimates[code].sum() == wide[f"{code}E"].sum(), code
