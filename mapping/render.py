@@ -386,7 +386,7 @@ def legend_html(measure: MeasureResult, classes: Classes, *, source: str, year: 
     style = ("<style>.nam-legend{background:rgba(255,255,255,.93);padding:6px 8px;font:12px/1.35 "
              "sans-serif;max-height:45vh;max-width:270px;overflow:auto;border-radius:4px;"
              "box-shadow:0 0 4px rgba(0,0,0,.3)}.nam-legend .sw{display:inline-block;width:14px;"
-             "height:11px;margin-right:5px;border:1px solid #999;vertical-align:middle}"
+             "height:11px;margin-right:5px;border:1px solid #595959;vertical-align:middle}"
              ".nam-legend .unrel{border:1.5px dashed #3b3b3b;background:#eee}"
              ".nam-legend .dot{display:inline-block;width:10px;height:10px;border-radius:50%;"
              "margin-right:5px;border:1px solid #1b1b1b;vertical-align:middle}"
@@ -629,6 +629,7 @@ class LiveData:
     visible: str | None
     legend_html: str
     categories: list[list[str]]
+    title: str = "Map"  # the map frame's accessible name (plain text)
 
 
 def live_map_data(prepared: PreparedAreas, area_set: AreaSet, measure: MeasureResult,
@@ -656,4 +657,6 @@ def live_map_data(prepared: PreparedAreas, area_set: AreaSet, measure: MeasureRe
                "r": style.reliability},
         visible=points.visible_mask(shown),
         legend_html=legend,
-        categories=[[html_text(c.label), c.color] for c in CATEGORIES])
+        categories=[[html_text(c.label), c.color] for c in CATEGORIES],
+        title=f"Map of {measure.label} by area, with {len(shown):,} community assets "
+              "(the same figures are in the table below the map)")

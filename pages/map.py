@@ -40,7 +40,9 @@ with col_map:
     if st.session_state.get("drawn_shape"):
         st.page_link("pages/profile.py", icon=":material/groups:",
                      label="You drew a shape: see who lives inside it")
+    views.map_as_table(area_set, measure, assets)
 with col_side:
+    views.find_on_map(area_set, assets)
     try:
         if selection and selection[0] == "area":
             views.area_panel(area_profile(area_set, data.assets, selection[1]))

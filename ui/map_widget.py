@@ -167,7 +167,7 @@ def show_map(base: LiveBase, data: LiveData, *, height: int = 640,
     selection = st.session_state.get("selection")
     _component(base=base.as_args(), height=height, digests=digests, blobs=blobs,
                style=data.style, visible=data.visible, legend_html=data.legend_html,
-               categories=data.categories,
+               categories=data.categories, title=data.title,
                selected={"kind": selection[0], "id": selection[1]} if selection else None,
                view=st.session_state.get(f"_{key}_view"),
                key=key, default=None)

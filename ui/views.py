@@ -6,10 +6,15 @@ so a name can never become a link, an image or markup.
 
 from __future__ import annotations
 
+import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from mapping.areas import AreaSet
+from mapping.assets import category
 from mapping.escape import markdown_text as md
+from mapping.filters import MeasureResult, format_value
+from mapping.moe import RELIABILITY_BY_CODE
 from mapping.profile import AreaProfile, AssetDetails, Figure, describe_figure
 
 
@@ -62,3 +67,58 @@ def asset_panel(details: AssetDetails) -> None:
             st.markdown(f"**{label}:** {md(value)}")
     if details.website:
         st.link_button("Website", details.website)
+
+
+def find_on_map(area_set: AreaSet, assets: gpd.GeoDataFrame) -> None:
+    """Open an area's profile or an asset's details by typing its name: what a click on the
+    map does, from the keyboard (the map's areas and markers cannot take focus)."""
+    typed = st.text_input("Find an area or asset by name", key="find_on_map",
+                          placeholder="e.g. a tract number, a library's name")
+    query = typed.strip().lower()
+    if not query:
+        return
+    names = area_set.areas["name"].astype(str)
+    hits = [(f"area:{g}", f"Area: {n}") for g, n in names[names.str.lower().str.contains(
+        query, regex=False)].head(15).items()]
+    if len(assets):
+        asset_names = assets["name"].astype(str)
+        found = assets[asset_names.str.lower().str.contains(query, regex=False)].head(15)
+        hits += [(f"asset:{a}", f"Asset: {n}") for a, n in zip(found["asset_id"],
+                                                                found["name"], strict=True)]
+    if not hits:
+        st.caption("Nothing of that name here.")
+        return
+    labels = dict(hits)
+    chosen = st.selectbox(f"{len(hits)} found", list(labels), format_func=labels.get,
+                          key="find_choice")
+    if st.button("Open", key="find_open"):
+        kind, ident = chosen.split(":", 1)
+        st.session_state["selection"] = (kind, ident)
+        st.rerun()
+
+
+def map_as_table(area_set: AreaSet, measure: MeasureResult, assets: gpd.GeoDataFrame) -> None:
+    """The map's findings as tables (a text alternative to the map): every area's value,
+    margin and reliability, and every asset shown. Off until asked for: a state-sized
+    table is large to send on every change."""
+    if not st.toggle("Show the map as a table", key="map_table"):
+        return
+    values = measure.values
+    st.dataframe(pd.DataFrame({
+        "area": area_set.areas["name"].astype(str).to_numpy(),
+        measure.label: values["value"].map(lambda v: format_value(v, measure.kind)).to_numpy(),
+        "± margin": values["value_moe"].map(
+            lambda v: format_value(v, measure.kind) if pd.notna(v) else "none published"
+        ).to_numpy(),
+        "reliability": values["reliability"].map(
+            lambda c: RELIABILITY_BY_CODE[int(c)].value).to_numpy(),
+        "area id": values.index.to_numpy(),
+    }), hide_index=True, width="stretch")
+    if len(assets):
+        names = area_set.areas["name"].astype(str)
+        st.dataframe(pd.DataFrame({
+            "asset": assets["name"].astype(str).to_numpy(),
+            "category": assets["category"].map(lambda k: category(k).label).to_numpy(),
+            "area": assets["geoid"].map(names).fillna("outside every area").to_numpy()
+            if "geoid" in assets else "",
+        }), hide_index=True, width="stretch")

@@ -320,3 +320,27 @@ def test_a_bad_nam_dataset_is_an_error_that_says_which(tmp_path, monkeypatch, va
     [error] = at.error
     assert said in error.value.replace("\\", "")
     assert not at.title  # not the demo in its place
+
+
+def test_the_map_from_the_keyboard_find_and_open_and_as_a_table(app):
+    """Issue #17 items 1-2: areas and assets open from the keyboard (typing a name), and the
+    map's findings are also a table: every area's value, margin and reliability."""
+    from mapping.demo import demo_dataset
+
+    area_set, _ = demo_dataset()
+    geoid = area_set.areas.index[7]
+    name = str(area_set.areas.loc[geoid, "name"])
+    app.text_input(key="find_on_map").input(name).run()
+    assert not app.exception, app.exception
+    choice = app.selectbox(key="find_choice")
+    assert f"Area: {name}" in choice.options
+    choice.set_value(f"area:{geoid}").run()
+    app.button(key="find_open").click().run()
+    assert not app.exception, app.exception
+    assert any(h.value.replace("\\", "") == name for h in app.subheader)  # its panel
+    assert app.query_params["sel"] == f"area:{geoid}"
+    app.toggle(key="map_table").set_value(True).run()
+    table = app.dataframe[0].value
+    assert len(table) == len(area_set.areas)
+    row = table.set_index("area id").loc[geoid]
+    assert row["Foreign-born"] == f"{area_set.estimates.at[geoid, 'fb_total']:,.0f}"

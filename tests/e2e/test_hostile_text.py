@@ -118,7 +118,7 @@ def test_hostile_text_in_every_field_never_runs_on_any_page(app_url, app_data_di
         expect(page.get_by_role("combobox", name="Dataset")).to_have_value(f"{IMG} County",
                                                                            timeout=60_000)
         if name in ("", "branches", "gaps"):
-            frame = page.frame_locator("iframe[title='ui.map_widget.nam_map']")
+            frame = page.frame_locator("iframe[src*='ui.map_widget.nam_map']")
             expect(frame.locator(".leaflet-control-layers")).to_be_attached(timeout=60_000)
             if name == "":  # the legend names the statistic shown, as text
                 expect(frame.locator(".nam-legend")).to_contain_text(f"{IMG} foreign-born",

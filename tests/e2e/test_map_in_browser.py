@@ -28,7 +28,7 @@ COUNT_JS = """() => {
 }"""
 
 
-MAP_TITLE = "ui.map_widget.nam_map"
+MAP_FRAME = "iframe[src*='ui.map_widget.nam_map']"  # its title names what it shows
 
 #: The centre of an area with no asset within 25 px, at least ``margin`` px inside the map
 #: (300 px from the right, where the legend is): a click there lands on the area.
@@ -49,8 +49,8 @@ AREA_AWAY_FROM_ASSETS_JS = """margin => {
 
 
 def _map_frame(page):
-    page.wait_for_selector(f"iframe[title='{MAP_TITLE}']", timeout=60_000)
-    return page.frame_locator(f"iframe[title='{MAP_TITLE}']")
+    page.wait_for_selector(MAP_FRAME, timeout=60_000)
+    return page.frame_locator(MAP_FRAME)
 
 
 def _counts(page, *, until=None, timeout=30.0):
@@ -78,6 +78,12 @@ def test_every_area_and_asset_drawn_filter_changes_map_and_clicks_open_panels(ap
     assert _counts(page) == [260, 320]
     expect(frame.locator(".nam-legend")).to_contain_text("SYNTHETIC DEMO DATA")
     page.screenshot(path=str(_shot("map-default")))
+    # Issue #17 item 6: the map frame is named after what it shows (it was
+    # 'streamlit_folium.st_folium'), and so is the map inside it.
+    expect(page.locator(MAP_FRAME)).to_have_attribute(
+        "title", re.compile(r"^Map of Foreign-born by area, with 320 community assets"))
+    expect(frame.locator("#map_host")).to_have_attribute("aria-label",
+                                                         re.compile(r"^Map of Foreign-born"))
 
     # Filter: Vietnamese speakers with limited English, and only assets serving in Vietnamese.
     _pick_language(page, "Vietnamese")
@@ -86,6 +92,7 @@ def test_every_area_and_asset_drawn_filter_changes_map_and_clicks_open_panels(ap
     frame = _map_frame(page)
     expect(frame.locator(".nam-legend")).to_contain_text("Vietnamese", timeout=30_000)
     assert "lang=vietnamese" in page.url
+    expect(page.locator(MAP_FRAME)).to_have_attribute("title", re.compile(r"Speak Vietnamese"))
 
     # Click an area away from any asset: its profile appears beside the map.
     target = None
@@ -115,7 +122,7 @@ def test_every_area_and_asset_drawn_filter_changes_map_and_clicks_open_panels(ap
 def _live_frame(page):
     """The map component's frame (a Playwright Frame, to evaluate in). Waits through the
     page (not a sleep loop: the sync API only learns of new frames while it is called)."""
-    handle = page.wait_for_selector(f"iframe[title='{MAP_TITLE}']", timeout=60_000)
+    handle = page.wait_for_selector(MAP_FRAME, timeout=60_000)
     frame = handle.content_frame()
     assert frame is not None
     return frame

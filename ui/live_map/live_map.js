@@ -374,7 +374,22 @@
       state.missingReports = 0;
     }
     if (changed || missing) { report(null, null); }
+    nameFrame(args.title);
     document.body.setAttribute("data-nam-ready", "1");
+  }
+
+  // The frame's accessible name says what the map shows (the frame is on Streamlit's
+  // origin, so its element in the page can be reached); the text is set as text.
+  function nameFrame(title) {
+    if (!title || title === state.title) { return; }
+    state.title = title;
+    document.title = title;
+    var host = document.getElementById("map_host");
+    host.setAttribute("role", "region");
+    host.setAttribute("aria-label", title);
+    try {
+      if (window.frameElement) { window.frameElement.setAttribute("title", title); }
+    } catch (e) { /* another origin: the document title still names it */ }
   }
 
   function onRender(args) {
