@@ -16,12 +16,14 @@ import tempfile
 import time
 import unicodedata
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from mapping.datasets import SPECS_DIR, LoadReport, check_zip, load_from_spec
+from mapping.catalog import LANGUAGE_GROUPS, ROLES
+from mapping.datasets import SPECS_DIR, LoadReport, check_zip, load_from_spec, normalize_ids
 from mapping.errors import DataError, UploadRejected
 from mapping.settings import Settings
 
@@ -225,3 +227,157 @@ def save_dataset(spec: Mapping[str, Any], files: Mapping[str, Path], settings: S
         raise
     shutil.rmtree(old, ignore_errors=True)
     return dataset_id, report
+
+
+# ---------------------------------------------------------------- proposing a mapping
+
+#: ACS variables whose meaning does not change between releases (C16001's language lines
+#: are added from :data:`mapping.catalog.LANGUAGE_GROUPS`, in table order, below).
+_KNOWN_ACS = {
+    "B01001_001": ("Total population", "population", "total_population"),
+    "B01003_001": ("Total population", "population", "total_population"),
+    "B05002_001": ("Total population", "population", "total_population"),
+    "B05002_013": ("Foreign-born", "origin", "foreign_born"),
+    "B05012_003": ("Foreign-born", "origin", "foreign_born"),
+    "C16001_001": ("Population 5 years and over", "population", "population_5plus"),
+}
+_ACS_CODE = re.compile(r"^([BC]\d{5}[A-Z]?_\d{3})E$")
+_NOT_A_STATISTIC = re.compile(
+    r"(?i)^(geoid\d*|geo_id|affgeoid\d*|statefp\d*|countyfp\d*|tractce\d*|state|county|tract|"
+    r"name.*|namelsad.*|mtfcc.*|funcstat.*|aland.*|awater.*|intpt.*|objectid|fid|id|"
+    r"shape_.*|area.*|.*sq_?mi.*|.*sq_?km.*|lat.*|lon.*|x|y)$|pct|percent|perc_|percentile|"
+    r"rate$|_rt$|ratio|share|median|avg|mean")
+_ROLE_NAMES = (
+    ("population_5plus", re.compile(r"(?i)(pop\w*5|5_?plus|five_?plus|over_?5|speakers_base)")),
+    ("lep_total", re.compile(r"(?i)(^lep|_lep|lep_|less_?(than_?)?very_?well|en_?lw|"
+                             r"limited_?english)")),
+    ("foreign_born", re.compile(r"(?i)(foreign|^fb_|_fb_|^fb$|fb_?cnt)")),
+    ("total_population", re.compile(r"(?i)^(tot(al)?_?pop(ulation)?\w*|pop(ulation)?(_?tot"
+                                    r"(al)?)?\w*|total)$")),
+)
+
+
+def moe_column_of(column: str, columns: Sequence[str]) -> str | None:
+    """Return the margin-of-error column paired with an estimate column, by name.
+
+    >>> cols = ["B05006_062E", "B05006_062M", "FB_CntEst", "FB_CntMOE", "estimate", "moe",
+    ...         "lep", "lep_moe"]
+    >>> [moe_column_of(c, cols) for c in ("B05006_062E", "FB_CntEst", "estimate", "lep")]
+    ['B05006_062M', 'FB_CntMOE', 'moe', 'lep_moe']
+    """
+    have = set(columns)
+    candidates: list[str] = []
+    if _ACS_CODE.match(column):
+        candidates.append(column[:-1] + "M")
+    for end, moe in (("Est", "MOE"), ("Est", "Moe"), ("_est", "_moe"), ("_E", "_M"),
+                     ("_estimate", "_moe"), ("Estimate", "MOE")):
+        if column.endswith(end):
+            candidates.append(column[: -len(end)] + moe)
+    if column.lower() == "estimate":
+        candidates += ["moe", "MOE", "margin_of_error"]
+    candidates += [f"{column}_moe", f"{column}_MOE", f"{column}MOE", f"{column} MOE"]
+    return next((c for c in candidates if c in have and c != column), None)
+
+
+def propose_variables(frame: pd.DataFrame, *, exclude: Sequence[str] = ()) -> pd.DataFrame:
+    """Propose which columns of a statistics table are which catalog variables.
+
+    Returns one row per plausible statistic column (numbers; not ids, names, areas,
+    percentages or margins of error) with ``use`` (proposed to map: a recognised role,
+    a known ACS code or a paired MOE column), ``label``, ``topic``, ``role``,
+    ``language``, ``moe_column`` and ``universe`` (the column a share is of).
+    """
+    columns = [str(c) for c in frame.columns]
+    numeric = [c for c in numeric_columns(frame) if c not in exclude]
+    moes = {c: m for c in numeric if (m := moe_column_of(c, columns)) is not None}
+    paired = set(moes.values())
+    c16001 = {f"C16001_{5 + 3 * i:03d}": g for i, g in enumerate(LANGUAGE_GROUPS)}
+    rows = []
+    for col in numeric:
+        if col in paired or _NOT_A_STATISTIC.search(col):
+            continue
+        code = _ACS_CODE.match(col)
+        label, topic, role, language = col, "population", None, None
+        if code and code.group(1) in _KNOWN_ACS:
+            label, topic, role = _KNOWN_ACS[code.group(1)]
+        elif code and code.group(1) in c16001:
+            group = c16001[code.group(1)]
+            label, topic, language = (f"{group.label}: speak English less than 'very well'",
+                                      "language", group.key)
+        else:
+            role = next((r for r, pattern in _ROLE_NAMES if pattern.search(col)), None)
+            if role:
+                label, topic = ROLES[role], {"foreign_born": "origin",
+                                             "lep_total": "language"}.get(role, "population")
+        rows.append({"use": bool(role or language or code or col in moes), "column": col,
+                     "label": label, "topic": topic, "role": role, "language": language,
+                     "moe_column": moes.get(col), "universe": None})
+    out = pd.DataFrame(rows, columns=["use", "column", "label", "topic", "role", "language",
+                                      "moe_column", "universe"])
+    # One column per role (the first), then universes from the roles present.
+    seen: set[str] = set()
+    for i, role in out["role"].items():
+        if role in seen:  # a second 'LEP' column is one language's, not the total
+            out.at[i, "role"], out.at[i, "label"] = None, out.at[i, "column"]
+        elif role:
+            seen.add(role)
+    by_role = {r: c for c, r in zip(out["column"], out["role"], strict=True) if r}
+    total, pop5 = by_role.get("total_population"), by_role.get("population_5plus")
+    for i, row in out.iterrows():
+        if row["topic"] == "language":
+            out.at[i, "universe"] = pop5 or total
+        elif row["role"] in ("foreign_born", "population_5plus") or row["topic"] == "origin":
+            out.at[i, "universe"] = total
+    out.loc[out["column"] == out["universe"], "universe"] = None
+    out = out.astype(object)
+    return out.where(pd.notna(out), None)
+
+
+@dataclass(frozen=True)
+class JoinProposal:
+    """Which id column of the areas and of the table join, and how well."""
+
+    area_column: str
+    table_column: str
+    id_prefix: str | None
+    id_width: int | None
+    matched: int
+    areas: int
+
+    def sentence(self) -> str:
+        """E.g. "GEOID10 ↔ GEOID10: 384 of 384 areas match"."""
+        return (f"{self.area_column} ↔ {self.table_column}: {self.matched:,} of "
+                f"{self.areas:,} areas match")
+
+
+def propose_join(areas: pd.DataFrame, table: pd.DataFrame) -> JoinProposal | None:
+    """Propose the id pairing of a boundary file and a table by how many areas match.
+
+    Each column of either whose values are unique is tried against each of the other's,
+    after removing a ``1400000US`` prefix and zero-padding numbers to the areas' width.
+    """
+    def keys(frame: pd.DataFrame) -> list[str]:
+        out = []
+        for c in frame.columns:
+            if c == "geometry":
+                continue
+            values = frame[c].dropna().astype(str).str.strip()
+            if len(values) and values.is_unique and values.str.len().max() <= 40:
+                out.append(str(c))
+        return out
+
+    best: JoinProposal | None = None
+    for a in keys(areas):
+        area_ids = normalize_ids(areas[a], id_prefix="1400000US")
+        lengths = area_ids.dropna().str.len()
+        width = int(lengths.max()) if len(lengths) and area_ids.dropna().str.isdigit().all() \
+            else None
+        wanted = set(area_ids.dropna())
+        for t in keys(table):
+            raw = table[t].astype(str).str.strip()
+            prefix = "1400000US" if raw.str.startswith("1400000US").any() else None
+            ids = normalize_ids(table[t], id_prefix=prefix, id_width=width)
+            matched = len(wanted & set(ids.dropna()))
+            if matched and (best is None or matched > best.matched):
+                best = JoinProposal(a, t, prefix, width, matched, len(wanted))
+    return best

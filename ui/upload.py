@@ -6,6 +6,8 @@ Widgets only; reading, checking and saving are in :mod:`mapping.uploads` and
 
 from __future__ import annotations
 
+import json
+import re
 import tempfile
 import uuid
 from pathlib import Path
@@ -16,14 +18,16 @@ import streamlit as st
 from mapping.assets import CATEGORIES
 from mapping.catalog import LANGUAGE_GROUPS, ROLES, TOPICS
 from mapping.datasets import read_table, read_vector
-from mapping.errors import MappingError
+from mapping.errors import DataError, MappingError
 from mapping.escape import markdown_text as md
 from mapping.uploads import (
     ASSET_TYPES,
     BOUNDARY_TYPES,
     TABLE_TYPES,
+    JoinProposal,
     build_spec,
-    numeric_columns,
+    propose_join,
+    propose_variables,
     prune_folders,
     remove_dataset,
     save_dataset,
@@ -104,9 +108,14 @@ def remove_form() -> None:
 
 
 def upload_form() -> None:
-    """Render the whole upload-and-map form and save the dataset when asked."""
+    """Render the whole upload-and-map form and save the dataset when asked.
+
+    The form proposes what it can tell from the files (which id columns join, which
+    columns are statistics, their margins of error, roles, labels and universes): a
+    usual upload is two files and one click.
+    """
     st.markdown("Upload an **area boundary file** and a **statistics table** that share an id "
-                "column, say which columns are which, and save. Optionally add an **asset "
+                "column, check what the form proposes, and save. Optionally add an **asset "
                 "table**. Files stay on this server under `data/datasets/`.")
     name = st.text_input("Dataset name", placeholder="e.g. Hennepin County tracts")
     c1, c2 = st.columns(2)
@@ -114,9 +123,22 @@ def upload_form() -> None:
     year = c2.text_input("Year or period", placeholder="e.g. 2018-2022")
     try:
         st.markdown("#### 1. Areas")
-        boundary, area_spec = _areas_step()
+        boundary = _upload("Boundary file", BOUNDARY_TYPES, "boundary",
+                           "GeoJSON, GeoPackage or a zipped shapefile, in any CRS the file "
+                           "declares.")
         st.markdown("#### 2. Statistics")
-        table, table_spec = _table_step()
+        table = _upload("Statistics table (CSV)", TABLE_TYPES, "table",
+                        "One row per area. Margins of error in their own columns, if you have "
+                        "them.")
+        areas = read_vector(boundary) if boundary else None
+        frame = read_table(table) if table else None
+        join = propose_join(areas, frame) if areas is not None and frame is not None else None
+        if areas is not None and frame is not None and join is None:
+            msg.warning("No column of the table matches the areas' ids: pick the id columns "
+                        "and a prefix to remove or the zero-padding below, or build the id "
+                        "from several columns.")
+        area_spec = _areas_step(boundary, areas, join)
+        table_spec = _table_step(table, frame, join)
         st.markdown("#### 3. Assets (optional)")
         assets_file, asset_spec = _assets_step()
     except MappingError as exc:  # a file that cannot be read: say why, keep the rest
@@ -141,41 +163,67 @@ def upload_form() -> None:
         msg.bullet(line)
     if report.rejected:
         st.dataframe(pd.DataFrame([vars(r) for r in report.rejected]), hide_index=True)
+    st.download_button("Download the dataset description (JSON)", json.dumps(spec, indent=2),
+                       file_name=f"{dataset_id}.json", mime="application/json",
+                       help="To reuse it, or to load the same files on another server "
+                            "(NAM_DATASET=path/to/it.json).")
 
 
-def _areas_step() -> tuple[Path | None, dict[str, object] | None]:
-    boundary = _upload("Boundary file", BOUNDARY_TYPES, "boundary",
-                       "GeoJSON, GeoPackage or a zipped shapefile, in any CRS the file declares.")
-    if boundary is None:
-        return None, None
-    cols = _columns_of(boundary, vector=True)
+def _index(options: list[str], wanted: str | None) -> int:
+    return options.index(wanted) if wanted in options else 0
+
+
+def _areas_step(boundary: Path | None, areas: pd.DataFrame | None,
+                join: JoinProposal | None) -> dict[str, object] | None:
+    if boundary is None or areas is None:
+        return None
+    cols = [str(c) for c in areas.columns if c != "geometry"]
+    _say_encoding(areas, boundary.name)
     a1, a2, a3 = st.columns(3)
-    id_col = a1.selectbox("Area id column", cols, key="b_id")
-    name_col = a2.selectbox("Area name column", [NONE, *cols], key="b_name")
+    id_col = a1.selectbox("Area id column", cols, key="b_id",
+                          index=_index(cols, join.area_column if join else None))
+    names = [c for c in cols if re.match(r"(?i)^(namelsad|name)", c)]
+    name_col = a2.selectbox("Area name column", [NONE, *cols], key="b_name",
+                            index=_index([NONE, *cols], names[0] if names else None))
     width = a3.number_input("Pad ids with zeros to (0: as is)", 0, 20, 0, key="b_width",
                             help="US tract GEOIDs have 11 digits; a spreadsheet may have "
                                  "dropped the leading zero.")
-    return boundary, {"path": boundary.name, "id": id_col,
-                      "name": None if name_col == NONE else name_col,
-                      "id_width": int(width) or None}
+    return {"path": boundary.name, "id": id_col, "name": None if name_col == NONE else name_col,
+            "id_width": int(width) or None}
 
 
-def _table_step() -> tuple[Path | None, dict[str, object] | None]:
-    table = _upload("Statistics table (CSV)", TABLE_TYPES, "table",
-                    "One row per area. Margins of error in their own columns, if you have them.")
-    if table is None:
-        return None, None
-    frame = read_table(table)
+def _table_step(table: Path | None, frame: pd.DataFrame | None,
+                join: JoinProposal | None) -> dict[str, object] | None:
+    if table is None or frame is None:
+        return None
     _say_encoding(frame, table.name)
     cols = [str(c) for c in frame.columns]
+    if join is not None:
+        msg.success(f"Proposed join: {join.sentence()}.")
     t1, t2, t3 = st.columns(3)
-    tid = t1.selectbox("Id column (joins to the areas)", cols, key="t_id")
+    tid = t1.selectbox("Id column (joins to the areas)", cols, key="t_id",
+                       index=_index(cols, join.table_column if join else None),
+                       help="Or a template built from several columns, below.")
     prefix = t2.text_input("Remove this prefix from ids", key="t_prefix",
+                           value=(join.id_prefix or "") if join else "",
                            help="data.census.gov ids look like 1400000US17031010100.")
-    width = t3.number_input("Pad ids to", 0, 20, 0, key="t_width")
-    return table, {"path": table.name, "id": tid, "id_prefix": prefix or None,
-                   "id_width": int(width) or None,
-                   "variables": _variable_editor(frame, exclude=tid)}
+    width = t3.number_input("Pad ids to", 0, 20, (join.id_width or 0) if join else 0,
+                            key="t_width")
+    m1, m2 = st.columns(2)
+    template = m1.text_input("Or build the id from several columns", key="t_template",
+                             placeholder="e.g. 36{COUNTY:3}{TRACT:6}",
+                             help="Column names in braces, with the width to zero-pad to, "
+                                  "around fixed text.")
+    missing = m2.text_input("Codes this table uses for a missing value", key="t_missing",
+                            placeholder="e.g. -99999", help="Besides the ACS codes, which are "
+                            "always read as missing.")
+    try:
+        codes = [float(v) for v in re.split(r"[,\s]+", missing.strip()) if v]
+    except ValueError:
+        raise DataError(f"missing-value codes must be numbers, not {missing!r}") from None
+    return {"path": table.name, "id": template.strip() or tid, "id_prefix": prefix or None,
+            "id_width": int(width) or None, "missing_values": codes,
+            "variables": _variable_editor(frame, exclude=tid)}
 
 
 def _assets_step() -> tuple[Path | None, dict[str, object] | None]:
@@ -192,14 +240,15 @@ def _none(value: str) -> str | None:
 
 
 def _variable_editor(frame: pd.DataFrame, *, exclude: str) -> list[dict[str, object]]:
-    numeric = [c for c in numeric_columns(frame) if c != exclude]
-    if not numeric:
-        msg.warning("No column of this table holds numbers.")
+    proposed = propose_variables(frame, exclude=[exclude])
+    if proposed.empty:
+        msg.warning("No column of this table holds numbers that could be mapped.")
         return []
-    st.caption("Tick the columns to map and say what each is. The universe is the column a "
-               "share is taken of (e.g. total population). An MOE column gives margins of error.")
-    editor = pd.DataFrame({"use": False, "column": numeric, "label": numeric, "topic": "population",
-                           "role": NONE, "language": NONE, "moe_column": NONE, "universe": NONE})
+    st.caption("Ticked: the columns proposed for the map, with their margins of error, roles "
+               "and the column a share is of (the universe). Change anything, or tick more.")
+    numeric = list(proposed["column"])
+    moe_options = [NONE, *(c for c in frame.columns if str(c) not in numeric)]
+    editor = proposed.fillna(NONE).replace({None: NONE})
     edited = st.data_editor(
         editor, hide_index=True, key="t_vars", width="stretch",
         disabled=["column"],
@@ -209,7 +258,7 @@ def _variable_editor(frame: pd.DataFrame, *, exclude: str) -> list[dict[str, obj
             "language": st.column_config.SelectboxColumn(
                 options=[NONE, *(g.key for g in LANGUAGE_GROUPS)],
                 help="For limited-English counts: the language group."),
-            "moe_column": st.column_config.SelectboxColumn(options=[NONE, *numeric]),
+            "moe_column": st.column_config.SelectboxColumn(options=moe_options),
             "universe": st.column_config.SelectboxColumn(options=[NONE, *numeric]),
         })
     out = []

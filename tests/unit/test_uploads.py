@@ -199,3 +199,50 @@ def test_idle_folders_are_pruned_and_busy_ones_kept(tmp_path):
     os.utime(busy / "sub" / "a.csv", (90_000, 90_000))  # written again recently
     assert prune_folders(tmp_path, older_than_s=86_400, now=100_000) == 1
     assert not old.exists() and (busy / "sub" / "a.csv").exists()
+
+
+def test_the_form_proposes_a_regional_agencys_table_right(tmp_path):
+    """Issue #13 item 4: a 2010-tract agency file (GEOID10, counts with MOEs as
+    ..._CntEst/..._CntMOE, a percentage column, STATEFP10 and NAME10) got all its columns
+    offered as statistics, each 'population', and the first column as the id."""
+    from mapping.uploads import propose_join, propose_variables
+
+    areas = gpd.GeoDataFrame({"STATEFP10": ["41"] * 3, "GEOID10": ["41051000100",
+                              "41051000200", "41051000301"], "NAMELSAD10": ["T1", "T2", "T3"]},
+                             geometry=[shapely.box(i, 0, i + 1, 1) for i in range(3)],
+                             crs="EPSG:4326")
+    table = pd.DataFrame({"STATEFP10": ["41"] * 3, "NAME10": ["1", "2", "3.01"],
+                          "GEOID10": ["41051000100", "41051000200", "41051000301"],
+                          "TotPop_CntEst": ["1000", "2000", "1500"],
+                          "TotPop_CntMOE": ["50", "70", "60"],
+                          "FB_CntEst": ["200", "-99999", "300"], "FB_CntMOE": ["40", "-99999", "45"],
+                          "FB_CntPct": ["20.0", "", "20.0"], "LEP_CntEst": ["80", "90", "70"],
+                          "LEP_CntMOE": ["20", "25", "15"]})
+    join = propose_join(areas, table)
+    assert join is not None and join.sentence() == "GEOID10 ↔ GEOID10: 3 of 3 areas match"
+    proposed = propose_variables(table, exclude=[join.table_column]).set_index("column")
+    assert list(proposed.index) == ["TotPop_CntEst", "FB_CntEst", "LEP_CntEst"]
+    assert proposed["use"].all()
+    assert proposed["moe_column"].tolist() == ["TotPop_CntMOE", "FB_CntMOE", "LEP_CntMOE"]
+    assert proposed["role"].tolist() == ["total_population", "foreign_born", "lep_total"]
+    assert proposed.loc["FB_CntEst", "universe"] == "TotPop_CntEst"
+    assert proposed.loc["LEP_CntEst", "topic"] == "language"
+
+
+def test_the_form_proposes_portlands_acs_codes_with_their_meaning(shared):
+    from mapping.catalog import LANGUAGE_GROUPS
+    from mapping.uploads import propose_join, propose_variables
+
+    wide = read_table(shared / "portland_msa" / "acs2019_lep_birthplace_tracts_wide.csv")
+    areas = gpd.read_file(shared / "portland_msa" / "tracts_pdx_msa_2010.geojson")
+    join = propose_join(areas, wide)
+    assert (join.area_column, join.table_column, join.matched) == ("GEOID", "GEOID", 490)
+    proposed = propose_variables(wide, exclude=["GEOID"]).set_index("column")
+    estimates = [c for c in wide.columns if c.endswith("E") and c[:-1] + "M" in wide.columns]
+    assert sorted(proposed.index) == sorted(estimates) and proposed["use"].all()
+    codes = pd.read_csv(shared / "portland_msa" / "variable_codes.csv")
+    spanish = codes.loc[codes["label_in_source"] == "Spanish", "acs_variable"].item()
+    assert proposed.loc[f"{spanish}E", "language"] == "spanish"
+    assert proposed.loc["C16001_038E", "language"] == LANGUAGE_GROUPS[-1].key
+    assert proposed.loc["C16001_001E", "role"] == "population_5plus"
+    assert proposed.loc[f"{spanish}E", "universe"] == "C16001_001E"

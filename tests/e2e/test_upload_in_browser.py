@@ -1,0 +1,51 @@
+"""Issue #13: a new user loads a region's tracts and a table by accepting what the form
+proposes: the join, the statistics with their margins of error, the roles."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from playwright.sync_api import expect
+
+from mapping.datasets import find_dataset, load_dataset
+from mapping.settings import load_settings
+
+
+def test_upload_a_boundary_and_a_wide_table_and_save_by_accepting_the_proposal(
+        app_url, page, app_data_dir, shared):
+    boundary = shared / "portland_msa" / "tracts_pdx_msa_2010.geojson"
+    table = shared / "portland_msa" / "acs2019_lep_birthplace_tracts_wide.csv"
+    actions = 0
+    page.goto(f"{app_url}/data")
+    uploaders = page.locator("[data-testid='stFileUploader'] input[type=file]")
+    expect(uploaders.first).to_be_attached(timeout=60_000)
+    uploaders.nth(0).set_input_files(str(boundary))
+    actions += 1
+    expect(page.get_by_text("Area id column")).to_be_visible(timeout=60_000)
+    uploaders.nth(1).set_input_files(str(table))
+    actions += 1
+    expect(page.get_by_text("Proposed join: GEOID ↔ GEOID: 490 of 490 areas match")
+           ).to_be_visible(timeout=60_000)
+    page.get_by_label("Dataset name").fill("Portland upload check")
+    page.keyboard.press("Enter")
+    actions += 1
+    page.get_by_role("button", name="Check and save dataset").click()
+    actions += 1
+    expect(page.get_by_text("Saved as 'portland_upload_check'")).to_be_visible(timeout=120_000)
+    assert actions <= 10
+
+    # The saved description maps what the source holds; its totals are the file's sums.
+    spec = json.loads((app_data_dir / "datasets" / "portland_upload_check" / "dataset.json")
+                      .read_text())
+    variables = {v["id"]: v for t in spec["tables"] for v in t["variables"]}
+    wide = pd.read_csv(table, dtype={"GEOID": str})
+    estimates = [c for c in wide.columns if c.endswith("E") and c[:-1] + "M" in wide.columns]
+    assert set(variables) == set(estimates)  # every estimate column, each with its MOE
+    assert all(variables[c]["moe"] == c[:-1] + "M" for c in estimates)
+    assert variables["B01001_001E"]["role"] == "total_population"
+    assert variables["C16001_005E"]["language"] == "spanish"
+    settings = load_settings({"NAM_DATA_DIR": str(app_data_dir), "NAM_SHARED_DATA": str(shared)})
+    area_set = load_dataset(find_dataset(settings, "portland_upload_check"), settings).area_set
+    for column in estimates:
+        assert area_set.estimates[column].sum() == wide[column].sum(), column
