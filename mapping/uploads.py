@@ -381,3 +381,40 @@ def propose_join(areas: pd.DataFrame, table: pd.DataFrame) -> JoinProposal | Non
             if matched and (best is None or matched > best.matched):
                 best = JoinProposal(a, t, prefix, width, matched, len(wanted))
     return best
+
+
+_ASSET_FIELDS = (
+    ("name", r"^(name|site_?name|facility(_?name)?|agency(_?name)?|program(_?name)?|title|"
+             r"location_?name|branch)$"),
+    ("category", r"^(category|type|kind|asset_?type)$"),
+    ("location", r"^(location|coordinates|lat_?lon|latlon|point)$"),
+    ("latitude", r"^(lat|latitude|y|lat_?dd)$"),
+    ("longitude", r"^(lon|lng|long|longitude|x|lon_?dd)$"),
+    ("organization", r"^(organi[sz]ation|org|agency|provider|parent)$"),
+    ("services", r"^(services?|programs?|service_?types?)$"),
+    ("languages", r"^(languages?|lang)$"),
+    ("communities", r"^(communit(y|ies)|populations?(_?served)?|served)$"),
+    ("address", r"^(address|street(_?address)?|addr)$"),
+    ("phone", r"^(phone|telephone|phone_?number|tel)$"),
+    ("website", r"^(website|url|web(_?site)?|link)$"),
+    ("hours", r"^(hours|hours_?of_?operation|opening_?hours|schedule)$"),
+    ("description", r"^(description|notes?|about|summary)$"),
+)
+
+
+def propose_asset_columns(columns: Sequence[str]) -> dict[str, str]:
+    """Propose which column of an asset file is which asset field, by its name.
+
+    >>> propose_asset_columns(["site_name", "ADDRESS", "Phone", "LOCATION", "HOURS OF OPERATION"])
+    {'name': 'site_name', 'location': 'LOCATION', 'address': 'ADDRESS', 'phone': 'Phone', \
+'hours': 'HOURS OF OPERATION'}
+    """
+    out: dict[str, str] = {}
+    used: set[str] = set()
+    for field, pattern in _ASSET_FIELDS:
+        found = next((c for c in columns if c not in used and re.fullmatch(
+            pattern, re.sub(r"[\s\-]+", "_", str(c).strip()), flags=re.I)), None)
+        if found is not None:
+            out[field] = found
+            used.add(found)
+    return out

@@ -26,6 +26,7 @@ from mapping.uploads import (
     TABLE_TYPES,
     JoinProposal,
     build_spec,
+    propose_asset_columns,
     propose_join,
     propose_variables,
     prune_folders,
@@ -140,19 +141,22 @@ def upload_form() -> None:
         area_spec = _areas_step(boundary, areas, join)
         table_spec = _table_step(table, frame, join)
         st.markdown("#### 3. Assets (optional)")
-        assets_file, asset_spec = _assets_step()
+        asset_files = _assets_step()
     except MappingError as exc:  # a file that cannot be read: say why, keep the rest
         msg.error(str(exc))
         return
     if not st.button("Check and save dataset", type="primary",
                      disabled=area_spec is None or table_spec is None):
         return
-    files = {p.name: p for p in (boundary, table, assets_file) if p is not None}
+    files = {p.name: p for p in (boundary, table, *(f for f, _ in asset_files))
+             if p is not None}
     try:
+        if len(files) < 2 + len(asset_files):
+            raise DataError("two of the uploaded files have the same name; rename one")
         spec = build_spec(name=name or slugify(boundary.name if boundary else "dataset"),
                           source=source, year=year, areas=area_spec or {},
                           tables=[table_spec] if table_spec else [],
-                          assets=[asset_spec] if asset_spec else [])
+                          assets=[spec for _, spec in asset_files])
         with st.spinner("Checking the files as the map will read them..."):
             dataset_id, report = save_dataset(spec, files, context.settings())
     except MappingError as exc:
@@ -226,13 +230,21 @@ def _table_step(table: Path | None, frame: pd.DataFrame | None,
             "variables": _variable_editor(frame, exclude=tid)}
 
 
-def _assets_step() -> tuple[Path | None, dict[str, object] | None]:
-    assets_file = _upload("Asset table", ASSET_TYPES, "assets",
-                          "GeoJSON/GeoPackage points, or a CSV with latitude and longitude "
-                          "columns or one '(lat, lon)' column.")
-    if assets_file is None:
-        return None, None
-    return assets_file, asset_mapping(assets_file)
+def _assets_step() -> list[tuple[Path, dict[str, object]]]:
+    """Asset files, each with its own column mapping (a city's libraries and its schools)."""
+    out = []
+    count = int(st.session_state.get("asset_files", 1))
+    for i in range(count):
+        label = "Asset table" if i == 0 else f"Asset table {i + 1}"
+        assets_file = _upload(label, ASSET_TYPES, f"assets{i}" if i else "assets",
+                              "GeoJSON/GeoPackage points, or a CSV with latitude and longitude "
+                              "columns or one '(lat, lon)' column.")
+        if assets_file is not None:
+            out.append((assets_file, asset_mapping(assets_file, key=f"a{i}" if i else "a")))
+    if len(out) == count and st.button("Add another asset file", key="asset_more"):
+        st.session_state["asset_files"] = count + 1
+        st.rerun()
+    return out
 
 
 def _none(value: str) -> str | None:
@@ -272,46 +284,55 @@ def _variable_editor(frame: pd.DataFrame, *, exclude: str) -> list[dict[str, obj
     return out
 
 
-def asset_mapping(path: Path, *, allow_geocode: bool = False) -> dict[str, object]:
+def asset_mapping(path: Path, *, allow_geocode: bool = False, key: str = "a"
+                  ) -> dict[str, object]:
     is_csv = path.suffix.lower() == ".csv"
     cols = _columns_of(path, vector=not is_csv)
     options = [NONE, *cols]
     spec: dict[str, object] = {"path": path.name}
     fields: dict[str, object] = {}
+    guess = propose_asset_columns(cols)
     c1, c2 = st.columns(2)
-    fields["name"] = c1.selectbox("Name column", cols, key="a_name")
-    cat_col = c2.selectbox("Category column", options, key="a_cat",
+    fields["name"] = c1.selectbox("Name column", cols, key=f"{key}_name",
+                                  index=_index(cols, guess.get("name")))
+    cat_col = c2.selectbox("Category column", options, key=f"{key}_cat",
+                           index=_index(options, guess.get("category")),
                            help="Its values must be category names; or pick one category "
                                 "for every row below.")
     if cat_col == NONE:
         fields["category"] = {"value": st.selectbox(
-            "Category of every row", [c.key for c in CATEGORIES], key="a_catval",
+            "Category of every row", [c.key for c in CATEGORIES], key=f"{key}_catval",
             format_func=lambda k: next(c.label for c in CATEGORIES if c.key == k))}
     else:
         fields["category"] = cat_col
     if is_csv:
         l1, l2, l3 = st.columns(3)
-        loc = l1.selectbox("One '(lat, lon)' column", options, key="a_loc")
+        loc = l1.selectbox("One '(lat, lon)' column", options, key=f"{key}_loc",
+                           index=_index(options, guess.get("location")))
         how = l2.radio("Otherwise, coordinates from", ["latitude/longitude columns",
                                                        "addresses (geocode them)"],
-                       key="a_how", disabled=loc != NONE or not allow_geocode)
+                       key=f"{key}_how", disabled=loc != NONE or not allow_geocode)
         if loc != NONE:
             spec["location"] = loc
         elif how.startswith("addresses"):
             g1, g2, g3, g4 = st.columns(4)
             spec["geocode"] = {
-                "street": g1.selectbox("Street column", cols, key="a_street"),
-                "city": _none(g2.selectbox("City column", options, key="a_city")),
-                "state": _none(g3.selectbox("State column", options, key="a_state")),
-                "zip": _none(g4.selectbox("ZIP column", options, key="a_zip"))}
+                "street": g1.selectbox("Street column", cols, key=f"{key}_street"),
+                "city": _none(g2.selectbox("City column", options, key=f"{key}_city")),
+                "state": _none(g3.selectbox("State column", options, key=f"{key}_state")),
+                "zip": _none(g4.selectbox("ZIP column", options, key=f"{key}_zip"))}
         else:
-            spec["latitude"] = l2.selectbox("Latitude column", cols, key="a_lat")
-            spec["longitude"] = l3.selectbox("Longitude column", cols, key="a_lon")
+            spec["latitude"] = l2.selectbox("Latitude column", cols, key=f"{key}_lat",
+                                            index=_index(cols, guess.get("latitude")))
+            spec["longitude"] = l3.selectbox("Longitude column", cols, key=f"{key}_lon",
+                                             index=_index(cols, guess.get("longitude")))
     optional = ("organization", "services", "languages", "communities", "address", "phone",
                 "website", "hours", "description")
     grid = st.columns(3)
     for i, field in enumerate(optional):
-        choice = grid[i % 3].selectbox(f"{field.capitalize()} column", options, key=f"a_{field}")
+        choice = grid[i % 3].selectbox(f"{field.capitalize()} column", options,
+                                       key=f"{key}_{field}",
+                                       index=_index(options, guess.get(field)))
         if choice != NONE:
             fields[field] = choice
     spec["fields"] = fields

@@ -4,7 +4,9 @@ proposes: the join, the statistics with their margins of error, the roles."""
 from __future__ import annotations
 
 import json
+import re
 
+import geopandas as gpd
 import pandas as pd
 from playwright.sync_api import expect
 
@@ -49,3 +51,44 @@ def test_upload_a_boundary_and_a_wide_table_and_save_by_accepting_the_proposal(
     area_set = load_dataset(find_dataset(settings, "portland_upload_check"), settings).area_set
     for column in estimates:
         assert area_set.estimates[column].sum() == wide[column].sum(), column
+
+
+def test_a_city_table_and_two_asset_files_each_with_its_own_mapping(app_url, page, app_data_dir,
+                                                                     shared):
+    """Issue #13: one asset file per dataset only (a city's libraries and its senior centres
+    could not both be added). Two files, each mapped by what the form proposes."""
+    cook = shared / "chicago_cook"
+    actions = 0
+    page.goto(f"{app_url}/data")
+    uploaders = page.locator("[data-testid='stFileUploader'] input[type=file]")
+    expect(uploaders.first).to_be_attached(timeout=60_000)
+    uploaders.nth(0).set_input_files(str(cook / "tracts_cook_2020_acs2020_medincome.geojson"))
+    actions += 1
+    expect(page.get_by_text("Area id column")).to_be_visible(timeout=60_000)
+    uploaders.nth(1).set_input_files(str(cook / "rdh_il_lang_2021_t_acs2021_tracts.csv"))
+    actions += 1
+    expect(page.get_by_text(re.compile(r"Proposed join: GEOID ↔ GEOID: 1,3\d\d of 1,332"))
+           ).to_be_visible(timeout=60_000)
+    uploaders.nth(2).set_input_files(str(cook / "assets" / "cpl_library_locations.csv"))
+    actions += 1
+    page.get_by_role("button", name="Add another asset file").click()
+    actions += 1
+    expect(uploaders.nth(3)).to_be_attached(timeout=60_000)
+    uploaders.nth(3).set_input_files(str(cook / "assets" / "senior_centers.geojson"))
+    actions += 1
+    expect(page.get_by_role("button", name="Check and save dataset")).to_be_enabled(
+        timeout=60_000)
+    page.get_by_label("Dataset name").fill("Chicago two asset files")
+    page.keyboard.press("Enter")
+    actions += 1
+    page.get_by_role("button", name="Check and save dataset").click()
+    actions += 1
+    expect(page.get_by_text("Saved as 'chicago_two_asset_files'")).to_be_visible(timeout=120_000)
+    assert actions <= 10
+    settings = load_settings({"NAM_DATA_DIR": str(app_data_dir), "NAM_SHARED_DATA": str(shared)})
+    data = load_dataset(find_dataset(settings, "chicago_two_asset_files"), settings)
+    counts = {s.label: len(s.assets) for s in data.asset_sources}
+    libraries = pd.read_csv(cook / "assets" / "cpl_library_locations.csv")
+    seniors = gpd.read_file(cook / "assets" / "senior_centers.geojson")
+    assert counts == {"cpl_library_locations.csv": len(libraries),
+                      "senior_centers.geojson": len(seniors)}
