@@ -29,12 +29,7 @@ def test_upload_a_boundary_and_a_wide_table_and_save_by_accepting_the_proposal(
     actions += 1
     expect(page.get_by_text("Proposed join: GEOID ↔ GEOID: 490 of 490 areas match")
            ).to_be_visible(timeout=60_000)
-    page.get_by_label("Dataset name").fill("Portland upload check")
-    page.keyboard.press("Enter")
-    actions += 1
-    page.get_by_role("button", name="Check and save dataset").click()
-    actions += 1
-    expect(page.get_by_text("Saved as 'portland_upload_check'")).to_be_visible(timeout=120_000)
+    actions += _name_and_save(page, "Portland upload check", "portland_upload_check")
     assert actions <= 10
 
     # The saved description maps what the source holds; its totals are the file's sums.
@@ -78,12 +73,7 @@ def test_a_city_table_and_two_asset_files_each_with_its_own_mapping(app_url, pag
     actions += 1
     expect(page.get_by_role("button", name="Check and save dataset")).to_be_enabled(
         timeout=60_000)
-    page.get_by_label("Dataset name").fill("Chicago two asset files")
-    page.keyboard.press("Enter")
-    actions += 1
-    page.get_by_role("button", name="Check and save dataset").click()
-    actions += 1
-    expect(page.get_by_text("Saved as 'chicago_two_asset_files'")).to_be_visible(timeout=120_000)
+    actions += _name_and_save(page, "Chicago two asset files", "chicago_two_asset_files")
     assert actions <= 10
     settings = load_settings({"NAM_DATA_DIR": str(app_data_dir), "NAM_SHARED_DATA": str(shared)})
     data = load_dataset(find_dataset(settings, "chicago_two_asset_files"), settings)
@@ -92,3 +82,12 @@ def test_a_city_table_and_two_asset_files_each_with_its_own_mapping(app_url, pag
     seniors = gpd.read_file(cook / "assets" / "senior_centers.geojson")
     assert counts == {"cpl_library_locations.csv": len(libraries),
                       "senior_centers.geojson": len(seniors)}
+
+
+def _name_and_save(page, name: str, dataset_id: str) -> int:
+    """Name the dataset and save it (two actions); wait until it is saved."""
+    page.get_by_label("Dataset name").fill(name)
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Check and save dataset").click()
+    expect(page.get_by_text(f"Saved as '{dataset_id}'")).to_be_visible(timeout=120_000)
+    return 2
