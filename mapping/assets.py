@@ -28,29 +28,35 @@ from mapping.errors import DataError
 
 @dataclass(frozen=True)
 class Category:
-    """An asset category with the colour it has on every map and chart."""
+    """An asset category with the colour and marker shape it has on every map.
+
+    The shape tells apart categories whose colours look alike to people who do not tell
+    red from green (checked by a test under protanopia and deuteranopia simulation).
+    """
 
     key: str
     label: str
     color: str
+    shape: str = "circle"  # one of MARKER_SHAPES
 
 
+MARKER_SHAPES = ("circle", "square", "triangle", "diamond", "wedge")
 CATEGORIES: tuple[Category, ...] = (
-    Category("settlement", "Settlement & immigration services", "#e6194b"),
-    Category("esl", "ESL & adult learning", "#3cb44b"),
-    Category("legal", "Legal aid", "#4363d8"),
-    Category("health", "Health", "#f58231"),
-    Category("employment", "Employment", "#911eb4"),
-    Category("housing", "Housing & shelter", "#42d4f4"),
-    Category("food", "Food", "#f032e6"),
-    Category("faith", "Faith community", "#9a6324"),
-    Category("cultural", "Cultural association", "#bfef45"),
-    Category("business", "Ethnic business", "#808000"),
-    Category("school", "School & early learning", "#469990"),
-    Category("library", "Library branch", "#000075"),
-    Category("community", "Community center", "#800000"),
-    Category("family", "Family & youth services", "#fabed4"),
-    Category("seniors", "Senior services", "#a9a9a9"),
+    Category("settlement", "Settlement & immigration services", "#e6194b", "circle"),
+    Category("esl", "ESL & adult learning", "#3cb44b", "square"),
+    Category("legal", "Legal aid", "#4363d8", "triangle"),
+    Category("health", "Health", "#f58231", "diamond"),
+    Category("employment", "Employment", "#911eb4", "wedge"),
+    Category("housing", "Housing & shelter", "#42d4f4", "circle"),
+    Category("food", "Food", "#f032e6", "square"),
+    Category("faith", "Faith community", "#9a6324", "triangle"),
+    Category("cultural", "Cultural association", "#bfef45", "diamond"),
+    Category("business", "Ethnic business", "#808000", "wedge"),
+    Category("school", "School & early learning", "#469990", "circle"),
+    Category("library", "Library branch", "#000075", "square"),
+    Category("community", "Community center", "#800000", "triangle"),
+    Category("family", "Family & youth services", "#fabed4", "diamond"),
+    Category("seniors", "Senior services", "#a9a9a9", "wedge"),
 )
 CATEGORY_KEYS = tuple(c.key for c in CATEGORIES)
 _CATEGORY_BY_KEY = {c.key: c for c in CATEGORIES}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -344,6 +345,29 @@ def asset_points_json(assets: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> str:
     return js_json(rows)
 
 
+#: Each marker shape as an SVG path in a 12 x 12 box (the live map draws the same shapes).
+_SHAPE_PATHS = {
+    "circle": "M6,1.5A4.5,4.5 0 1 1 5.99,1.5Z",
+    "square": "M2,2H10V10H2Z",
+    "triangle": "M6,1.2L10.8,10H1.2Z",
+    "diamond": "M6,0.8L11.2,6L6,11.2L0.8,6Z",
+    "wedge": "M1.2,2H10.8L6,10.8Z",
+}
+
+
+def marker_svg(shape: str, color: str) -> str:
+    """Return an inline SVG of a marker (shape and colour), for legends.
+
+    >>> marker_svg("square", "#e6194b")[:40]
+    '<svg class="dot" width="12" height="12" '
+    """
+    if not re.fullmatch(r"#[0-9a-fA-F]{6}", color):
+        raise ValueError(f"not a colour: {color!r}")
+    return (f'<svg class="dot" width="12" height="12" viewBox="0 0 12 12" aria-hidden="true">'
+            f'<path d="{_SHAPE_PATHS[shape]}" fill="{color}" stroke="#1b1b1b" '
+            'stroke-width="1"/></svg>')
+
+
 def legend_html(measure: MeasureResult, classes: Classes, *, source: str, year: str,
                 synthetic: bool, asset_counts: Sequence[tuple[str, int]] = ()) -> str:
     """Return the legend's markup: what is shown, the classes, reliability, source and year.
@@ -374,12 +398,13 @@ def legend_html(measure: MeasureResult, classes: Classes, *, source: str, year: 
     parts.append(f"<b>{html_text(measure.label)}</b>{unit}")
     parts.extend(rows)
     if asset_counts:
-        colors = {c.label: c.color for c in CATEGORIES}
+        by_label = {c.label: c for c in CATEGORIES}
         total = sum(count for _, count in asset_counts)
         parts.append(f"<details><summary><b>Community assets ({total:,})</b></summary>")
         for label, count in asset_counts:
-            parts.append(f'<div><span class="dot" style="background:{colors.get(label, "#999")}">'
-                         f"</span>{html_text(label)} ({count:,})</div>")
+            cat = by_label.get(label)
+            symbol = marker_svg(cat.shape, cat.color) if cat else marker_svg("circle", "#999")
+            parts.append(f"<div>{symbol}{html_text(label)} ({count:,})</div>")
         parts.append("</details>")
     parts.append(f'<div class="src">Source: {html_text(source)}'
                  f"{', ' + html_text(year) if year else ''}</div>")
@@ -388,8 +413,8 @@ def legend_html(measure: MeasureResult, classes: Classes, *, source: str, year: 
              "box-shadow:0 0 4px rgba(0,0,0,.3)}.nam-legend .sw{display:inline-block;width:14px;"
              "height:11px;margin-right:5px;border:1px solid #595959;vertical-align:middle}"
              ".nam-legend .unrel{border:1.5px dashed #3b3b3b;background:#eee}"
-             ".nam-legend .dot{display:inline-block;width:10px;height:10px;border-radius:50%;"
-             "margin-right:5px;border:1px solid #1b1b1b;vertical-align:middle}"
+             ".nam-legend .dot{display:inline-block;width:12px;height:12px;margin-right:5px;"
+             "vertical-align:middle}"
              ".nam-legend .src{margin-top:4px;color:#555;font-size:11px}"
              ".nam-legend .synthetic{background:#b30000;color:#fff;font-weight:bold;"
              "padding:2px 4px;margin-bottom:4px}</style>")
@@ -657,6 +682,6 @@ def live_map_data(prepared: PreparedAreas, area_set: AreaSet, measure: MeasureRe
                "r": style.reliability},
         visible=points.visible_mask(shown),
         legend_html=legend,
-        categories=[[html_text(c.label), c.color] for c in CATEGORIES],
+        categories=[[html_text(c.label), c.color, c.shape] for c in CATEGORIES],
         title=f"Map of {measure.label} by area, with {len(shown):,} community assets "
               "(the same figures are in the table below the map)")

@@ -84,6 +84,13 @@ def test_every_area_and_asset_drawn_filter_changes_map_and_clicks_open_panels(ap
         "title", re.compile(r"^Map of Foreign-born by area, with 320 community assets"))
     expect(frame.locator("#map_host")).to_have_attribute("aria-label",
                                                          re.compile(r"^Map of Foreign-born"))
+    # Issue #17 item 3: categories differ in shape as well as colour, on the map and in
+    # the legend.
+    live = next(f for f in page.frames if "nam_map" in f.url)
+    shapes = live.evaluate("() => window.NAM_STATE.markers.map(m => m.options.shape)")
+    assert len(shapes) == 320 and set(shapes) == {"circle", "square", "triangle", "diamond",
+                                                  "wedge"}
+    assert frame.locator(".nam-legend svg.dot path").count() >= 5
 
     # Filter: Vietnamese speakers with limited English, and only assets serving in Vietnamese.
     _pick_language(page, "Vietnamese")

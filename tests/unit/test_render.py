@@ -248,3 +248,39 @@ def test_live_data_classes_follow_the_values(demo):
     assert len(k) == len(data.style["v"]) == len(prepared.geoids)
     assert data.visible == base64.b64encode(bytes([2])).decode()
     assert "Legal aid (1)" in html.unescape(re.sub("<[^>]+>", " ", data.legend_html))
+
+
+def _cvd_lab(hex_color: str, matrix) -> np.ndarray:
+    """CIELAB of a colour as seen with a colour-vision deficiency (Machado, Oliveira and
+    Fernandes 2009, severity 1, applied in linear sRGB)."""
+    rgb = np.array([int(hex_color[i:i + 2], 16) for i in (1, 3, 5)]) / 255
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    seen = np.clip(np.asarray(matrix) @ linear, 0, 1)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722],
+                    [0.0193, 0.1192, 0.9505]]) @ seen / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def test_categories_that_look_alike_to_colour_blind_viewers_differ_in_shape():
+    """Issue #17 item 3: 15 hues and one marker shape; for red- and green-blind viewers six
+    pairs were nearly identical (legal aid / food: colour difference 4). Every pair closer
+    than 12 (CIE76) under protanopia, deuteranopia or normal vision has two shapes."""
+    import itertools
+
+    from mapping.assets import CATEGORIES, MARKER_SHAPES
+
+    vision = {"normal": np.eye(3),
+              "protanopia": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
+                             [-0.003882, -0.048116, 1.051998]],
+              "deuteranopia": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+                               [-0.011820, 0.042940, 0.968881]]}
+    close = []
+    for a, b in itertools.combinations(CATEGORIES, 2):
+        for name, matrix in vision.items():
+            if np.linalg.norm(_cvd_lab(a.color, matrix) - _cvd_lab(b.color, matrix)) < 12:
+                close.append((a, b, name))
+    assert len(close) >= 5  # the pairs the issue found are there to be told apart
+    for a, b, name in close:
+        assert a.shape != b.shape, f"{a.label} / {b.label} look alike ({name}), same shape"
+    assert {c.shape for c in CATEGORIES} <= set(MARKER_SHAPES)

@@ -125,6 +125,58 @@
     }
   }
 
+  // Markers with a shape per category as well as a colour (issue #17: colour alone does
+  // not tell categories apart for everyone). Leaflet draws a circle marker on the canvas
+  // (or SVG); these draw the category's outline instead, hit-tested as the circle.
+  function shapeOutline(shape, x, y, r) {
+    if (shape === "square") {
+      var h = r * 0.9;
+      return [[x - h, y - h], [x + h, y - h], [x + h, y + h], [x - h, y + h]];
+    }
+    if (shape === "triangle") {
+      return [[x, y - 1.15 * r], [x + 1.1 * r, y + 0.85 * r], [x - 1.1 * r, y + 0.85 * r]];
+    }
+    if (shape === "diamond") {
+      return [[x, y - 1.25 * r], [x + 1.25 * r, y], [x, y + 1.25 * r], [x - 1.25 * r, y]];
+    }
+    if (shape === "wedge") {
+      return [[x - 1.1 * r, y - 0.85 * r], [x + 1.1 * r, y - 0.85 * r], [x, y + 1.15 * r]];
+    }
+    return null;  // a circle
+  }
+
+  function shapeMarker(latlng, options) {
+    if (!state.ShapeMarker) {
+      L.Canvas.include({
+        _updateNamShape: function (layer, pts) {
+          if (!this._drawing || layer._empty()) { return; }
+          var ctx = this._ctx;
+          ctx.beginPath();
+          ctx.moveTo(pts[0][0], pts[0][1]);
+          for (var i = 1; i < pts.length; i++) { ctx.lineTo(pts[i][0], pts[i][1]); }
+          ctx.closePath();
+          this._fillStroke(ctx, layer);
+        }
+      });
+      L.SVG.include({
+        _updateNamShape: function (layer, pts) {
+          this._setPath(layer, layer._empty() ? "M0 0" : "M" + pts.map(function (q) {
+            return q[0].toFixed(1) + "," + q[1].toFixed(1);
+          }).join("L") + "Z");
+        }
+      });
+      state.ShapeMarker = L.CircleMarker.extend({
+        _updatePath: function () {
+          var r = Math.max(Math.round(this._radius), 1);
+          var pts = shapeOutline(this.options.shape, this._point.x, this._point.y, r);
+          if (!pts) { return L.CircleMarker.prototype._updatePath.call(this); }
+          this._renderer._updateNamShape(this, pts);
+        }
+      });
+    }
+    return new state.ShapeMarker(latlng, options);
+  }
+
   function styleMarker(m, selected) {
     m.setStyle(selected ? {radius: 8, color: "#d7301f", weight: 3}
                         : {radius: 5, color: "#1b1b1b", weight: 1});
@@ -224,8 +276,8 @@
       var cats = args.categories;
       for (var i = 0; i < data.length; i++) {
         var p = data[i], c = cats[p[2]];
-        var m = L.circleMarker([p[0], p[1]], {radius: 5, color: "#1b1b1b", weight: 1,
-                                               fillColor: c[1], fillOpacity: 0.95});
+        var m = shapeMarker([p[0], p[1]], {radius: 5, color: "#1b1b1b", weight: 1,
+                                           fillColor: c[1], fillOpacity: 0.95, shape: c[2]});
         m.feature = {type: "Feature", properties: {a: p[3]}, geometry: null};
         m.bindTooltip("<b>" + p[4] + "</b><br>" + c[0] +
                       (p[5] ? "<br><i>approximate location (sensitive site)</i>" : ""),
