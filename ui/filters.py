@@ -154,11 +154,18 @@ def sidebar() -> tuple[Dataset, Filters]:
     st.sidebar.subheader("Services")
     present = sorted(set(data.assets["category"]), key=[c.key for c in CATEGORIES].index)
     _keep_valid("f_categories", present)
-    st.sidebar.multiselect("Asset categories", present, **_widget("f_categories"),
-                           format_func=lambda k: category(k).label)
+    # An empty multiselect is drawn disabled, its label too faint to read (WCAG): say it.
+    if present:
+        st.sidebar.multiselect("Asset categories", present, **_widget("f_categories"),
+                               format_func=lambda k: category(k).label)
+    else:
+        st.sidebar.caption("This dataset has no community assets yet.")
     tags = list(service_tags(data.assets))
     _keep_valid("f_services", tags)
-    st.sidebar.multiselect("Services offered", tags, **_widget("f_services"))
+    if tags:
+        st.sidebar.multiselect("Services offered", tags, **_widget("f_services"))
+    elif present:
+        st.sidebar.caption("No asset of this dataset lists the services it offers.")
 
     filters = Filters(
         origins=tuple(st.session_state.get("f_origins", [])),

@@ -70,9 +70,11 @@ def log_table(store: Store) -> pd.DataFrame:
 def plan(store: Store, user: str) -> None:
     """The action plan: filters, overdue steps highlighted, add a step, change a status."""
     frame = store.action_plan()
+    branches, owners = sorted(set(frame["branch"]) - {""}), sorted(set(frame["owner"]))
     c1, c2 = st.columns(2)
-    branch = c1.multiselect("Branch", sorted(set(frame["branch"]) - {""}), key="plan_branch")
-    owner = c2.multiselect("Owner", sorted(set(frame["owner"])), key="plan_owner")
+    # Filters only when there is something to filter (an empty one is drawn faint).
+    branch = c1.multiselect("Branch", branches, key="plan_branch") if branches else []
+    owner = c2.multiselect("Owner", owners, key="plan_owner") if owners else []
     keep = pd.Series(True, index=frame.index)
     if branch:
         keep &= frame["branch"].isin(branch)

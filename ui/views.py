@@ -91,7 +91,7 @@ def find_on_map(area_set: AreaSet, assets: gpd.GeoDataFrame) -> None:
     labels = dict(hits)
     chosen = st.selectbox(f"{len(hits)} found", list(labels), format_func=labels.get,
                           key="find_choice")
-    if st.button("Open", key="find_open"):
+    if st.button("Show its profile or details", key="find_open"):
         kind, ident = chosen.split(":", 1)
         st.session_state["selection"] = (kind, ident)
         st.rerun()

@@ -265,7 +265,8 @@ def _cvd_lab(hex_color: str, matrix) -> np.ndarray:
 def test_categories_that_look_alike_to_colour_blind_viewers_differ_in_shape():
     """Issue #17 item 3: 15 hues and one marker shape; for red- and green-blind viewers six
     pairs were nearly identical (legal aid / food: colour difference 4). Every pair closer
-    than 12 (CIE76) under protanopia, deuteranopia or normal vision has two shapes."""
+    than 12 (CIE76) under protanopia, deuteranopia, tritanopia or normal vision has two
+    shapes."""
     import itertools
 
     from mapping.assets import CATEGORIES, MARKER_SHAPES
@@ -274,7 +275,9 @@ def test_categories_that_look_alike_to_colour_blind_viewers_differ_in_shape():
               "protanopia": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
                              [-0.003882, -0.048116, 1.051998]],
               "deuteranopia": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
-                               [-0.011820, 0.042940, 0.968881]]}
+                               [-0.011820, 0.042940, 0.968881]],
+              "tritanopia": [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
+                             [0.004733, 0.691367, 0.303900]]}
     close = []
     for a, b in itertools.combinations(CATEGORIES, 2):
         for name, matrix in vision.items():
