@@ -56,23 +56,22 @@ def test_an_area_is_reached_and_opened_from_the_keyboard_alone(app_url, page):
     expect(page.locator(MAP_FRAME)).to_be_attached(timeout=120_000)
     finder = page.get_by_placeholder("e.g. a tract number, a library's name")
     expect(finder).to_be_visible(timeout=60_000)
-    for _ in range(80):  # Tab through the page until the finder has the focus
-        if finder.evaluate("e => e === document.activeElement"):
-            break
-        page.keyboard.press("Tab")
-    else:
-        pytest.fail("the area finder could not be reached with Tab")
+    _tab_to(page, finder, 80, "the area finder")
     page.keyboard.type("Tract 12,")
     page.keyboard.press("Enter")
     opener = page.get_by_role("button", name="Show its profile or details")
     expect(opener).to_be_visible(timeout=60_000)
-    for _ in range(10):
-        if opener.evaluate("e => e === document.activeElement"):
-            break
-        page.keyboard.press("Tab")
-    else:
-        pytest.fail("the button could not be reached with Tab")
+    _tab_to(page, opener, 10, "the button that opens the panel")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name=re.compile(r"^Tract 12,"))).to_be_visible(
         timeout=60_000)
     expect(page.get_by_text(re.compile(r"Foreign-born:\s*[\d,]+ ±"))).to_be_visible()
+
+
+def _tab_to(page, target, most: int, what: str) -> None:
+    """Press Tab until ``target`` has the focus (at most ``most`` times)."""
+    for _ in range(most):
+        if target.evaluate("e => e === document.activeElement"):
+            return
+        page.keyboard.press("Tab")
+    pytest.fail(f"{what} could not be reached with Tab")
