@@ -43,7 +43,7 @@ PALETTES: dict[int, tuple[str, ...]] = {
     6: ("#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494"),
     7: ("#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#0c2c84"),
 }
-NO_DATA_COLOR = "#d9d9d9"
+NO_DATA_COLOR = "#8c8c8c"  # far from every class for colour-blind viewers; 3.4:1 on white
 COORDINATE_DECIMALS = 5  # about 1 m
 
 
@@ -677,6 +677,7 @@ def live_map_data(prepared: PreparedAreas, area_set: AreaSet, measure: MeasureRe
     return LiveData(
         blobs={"areas": geometry, "assets": points.blob, "outlines": outlines},
         style={"label_html": html_text(measure.label), "colors": list(breaks.colors),
+               "no_data": NO_DATA_COLOR,
                "reliability_html": [html_text(RELIABILITY_BY_CODE[i].value) for i in range(4)],
                "k": style.classes, "v": style.values_html, "m": style.margins_html,
                "r": style.reliability},

@@ -119,6 +119,7 @@ def map_as_table(area_set: AreaSet, measure: MeasureResult, assets: gpd.GeoDataF
         st.dataframe(pd.DataFrame({
             "asset": assets["name"].astype(str).to_numpy(),
             "category": assets["category"].map(lambda k: category(k).label).to_numpy(),
+            "services": assets["services"].map(lambda v: ", ".join(v)).to_numpy(),
             "area": assets["geoid"].map(names).fillna("outside every area").to_numpy()
             if "geoid" in assets else "",
         }), hide_index=True, width="stretch")

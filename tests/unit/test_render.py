@@ -250,6 +250,16 @@ def test_live_data_classes_follow_the_values(demo):
     assert "Legal aid (1)" in html.unescape(re.sub("<[^>]+>", " ", data.legend_html))
 
 
+#: Colour vision simulated in linear sRGB (Machado, Oliveira and Fernandes 2009, severity 1).
+VISION = {"normal": np.eye(3),
+          "protanopia": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
+                         [-0.003882, -0.048116, 1.051998]],
+          "deuteranopia": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+                           [-0.011820, 0.042940, 0.968881]],
+          "tritanopia": [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
+                         [0.004733, 0.691367, 0.303900]]}
+
+
 def _cvd_lab(hex_color: str, matrix) -> np.ndarray:
     """CIELAB of a colour as seen with a colour-vision deficiency (Machado, Oliveira and
     Fernandes 2009, severity 1, applied in linear sRGB)."""
@@ -271,19 +281,28 @@ def test_categories_that_look_alike_to_colour_blind_viewers_differ_in_shape():
 
     from mapping.assets import CATEGORIES, MARKER_SHAPES
 
-    vision = {"normal": np.eye(3),
-              "protanopia": [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
-                             [-0.003882, -0.048116, 1.051998]],
-              "deuteranopia": [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
-                               [-0.011820, 0.042940, 0.968881]],
-              "tritanopia": [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
-                             [0.004733, 0.691367, 0.303900]]}
     close = []
     for a, b in itertools.combinations(CATEGORIES, 2):
-        for name, matrix in vision.items():
+        for name, matrix in VISION.items():
             if np.linalg.norm(_cvd_lab(a.color, matrix) - _cvd_lab(b.color, matrix)) < 12:
                 close.append((a, b, name))
     assert len(close) >= 5  # the pairs the issue found are there to be told apart
     for a, b, name in close:
         assert a.shape != b.shape, f"{a.label} / {b.label} look alike ({name}), same shape"
     assert {c.shape for c in CATEGORIES} <= set(MARKER_SHAPES)
+
+
+def test_no_data_stands_apart_from_every_class_for_every_viewer():
+    """Issue #17 item 7: the no-data grey was within 7.4-9.8 (CIE76) of the lightest class
+    for colour-blind viewers, and 1.4:1 against the legend's white."""
+    from mapping.render import NO_DATA_COLOR, PALETTES
+
+    for colors in PALETTES.values():
+        for color in colors:
+            for matrix in VISION.values():
+                assert np.linalg.norm(_cvd_lab(NO_DATA_COLOR, matrix)
+                                      - _cvd_lab(color, matrix)) >= 15
+    rgb = np.array([int(NO_DATA_COLOR[i:i + 2], 16) for i in (1, 3, 5)]) / 255
+    luminance = float(np.dot(np.where(rgb <= 0.04045, rgb / 12.92,
+                                       ((rgb + 0.055) / 1.055) ** 2.4), [0.2126, 0.7152, 0.0722]))
+    assert 1.05 / (luminance + 0.05) >= 3  # WCAG non-text contrast on white

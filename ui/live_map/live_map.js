@@ -16,7 +16,7 @@
 (function () {
   "use strict";
 
-  var NO_DATA = "#d9d9d9";
+  var NO_DATA = "#8c8c8c";  // until the first style arrives (it names mapping.render's)
   var state = {
     baseKey: null, map: null, loading: false, loadedLinks: {},
     have: {}, pending: null, seq: Date.now(), events: {},
@@ -90,7 +90,7 @@
     var p = feature.properties, st = state.style, i = p.i;
     var k = st ? st.k[i] : -1, r = st ? st.r[i] : 0;
     var s = {weight: 0.5, color: "#ffffff", opacity: 0.9, fillOpacity: 0.75,
-             fillColor: k < 0 || !st ? NO_DATA : st.colors[k], dashArray: null};
+             fillColor: !st ? NO_DATA : k < 0 ? st.no_data : st.colors[k], dashArray: null};
     if (r === 2) { s.color = "#3b3b3b"; s.weight = 1.4; s.dashArray = "3 3"; s.fillOpacity = 0.3; }
     if (state.selected && state.selected.kind === "area" && state.selected.id === p.g) {
       s.color = "#d7301f"; s.weight = 3; s.dashArray = null; s.opacity = 1;
