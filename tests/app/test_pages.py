@@ -183,26 +183,18 @@ def test_wrong_passcodes_lock_staff_sign_in_for_a_while(tmp_path, monkeypatch):
 def test_staff_remove_a_saved_dataset_from_the_data_page(tmp_path, monkeypatch):
     """Issue #8 item 10: with a quota on saved datasets, staff can free a place; the
     dataset leaves the picker and is kept under data/datasets/.removed/."""
-    import geopandas as gpd
-    import pandas as pd
-    import shapely
+    import json
 
     from mapping.settings import load_settings
-    from mapping.uploads import build_spec, save_dataset
+    from mapping.uploads import save_dataset
 
     monkeypatch.setenv("NAM_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("NAM_TILES", "none")
     settings = load_settings({"NAM_DATA_DIR": str(tmp_path / "data")})
-    areas, table = tmp_path / "areas.geojson", tmp_path / "stats.csv"
-    gpd.GeoDataFrame({"GEOID": ["A"]}, geometry=[shapely.box(0, 0, 1, 1)],
-                     crs="EPSG:4326").to_file(areas)
-    pd.DataFrame({"GEOID": ["A"], "fb": [10]}).to_csv(table, index=False)
-    spec = build_spec(name="Riverside tracts", source="", year="2024",
-                      areas={"path": "areas.geojson", "id": "GEOID"},
-                      tables=[{"path": "stats.csv", "id": "GEOID", "variables": [
-                          {"id": "fb", "estimate": "fb", "label": "Foreign-born",
-                           "topic": "origin", "role": "foreign_born"}]}])
-    dataset_id, _ = save_dataset(spec, {"areas.geojson": areas, "stats.csv": table}, settings)
+    described = _riverside(tmp_path)
+    dataset_id, _ = save_dataset(json.loads(described.read_text()),
+                                 {f.name: f for f in described.parent.iterdir()
+                                  if f != described}, settings)
     at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
     at.run()
     at.switch_page("pages/data.py").run()
