@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+import pycountry
+
 from mapping.errors import DataError
 
 TOPICS: dict[str, str] = {
@@ -49,7 +51,7 @@ class LanguageGroup:
 # limited-English counts of a group.
 _SLAVIC = "ru pl uk be cs sk sl hr sr bs bg mk"
 _OTHER_IE = (
-    "it pt ro el sq hy fa ps ku hi ur bn pa gu mr ne si lt lv ga cy ca gl sc co rom prs"
+    "it pt ro el sq hy fa ps ku hi ur bn pa gu mr ne si lt lv ga cy ca gl sc co rom prs rhg sd"
 )
 _OTHER_ASIAN = (
     "ja th lo km my hmn id ms jv su mn bo ug ta te kn ml dz mh chk pon sm to fj haw ch kar"
@@ -101,6 +103,13 @@ _LANGUAGE_NAMES: dict[str, str] = {
     "arabic": "ar", "amharic": "am", "tigrinya": "ti", "oromo": "om", "somali": "so",
     "swahili": "sw", "yoruba": "yo", "igbo": "ig", "hausa": "ha", "wolof": "wo",
     "hebrew": "he", "turkish": "tr", "hungarian": "hu", "asl": "ase",
+    # Common names directories use that ISO 639-3 spells otherwise.
+    "taiwanese": "nan", "hokkien": "nan", "fukienese": "nan", "min nan": "nan",
+    "toishanese": "yue", "taishanese": "yue", "shanghainese": "wuu", "hakka": "hak",
+    "tigrigna": "ti", "kiswahili": "sw", "pushto": "ps", "moldovan": "ro",
+    "haitian-creole": "ht", "kreyol": "ht", "kreyòl": "ht", "sgaw karen": "kar",
+    "rohingya": "rhg", "kinyarwanda": "rw", "kirundi": "rn", "mam": "mam", "quiche": "quc",
+    "k'iche'": "quc", "q'anjob'al": "kjb", "mixteco": "mix", "zapoteco": "zap",
     "american sign language": "ase", "sign language": "ase",
 }
 _KNOWN_CODES = _ALL_NON_ENGLISH | {"en"}
@@ -126,13 +135,33 @@ def parse_language(text: str) -> str:
     >>> parse_language("TL")
     'tl'
     """
-    t = text.strip().lower()
+    t = " ".join(text.strip().lower().split())
     if t in _KNOWN_CODES:
         return t
     if t in _LANGUAGE_NAMES:
         return _LANGUAGE_NAMES[t]
+    # "Chinese (Mandarin)": the variant in brackets names the language more closely.
+    bracket = re.fullmatch(r"(.+?)\s*\((.+)\)", t)
+    if bracket:
+        for part in (bracket.group(2), bracket.group(1)):
+            try:
+                return parse_language(part)
+            except DataError:
+                pass
+    code = _iso_639_code(t)
+    if code:
+        return code
     raise DataError(f"unknown language {text!r}: use a language name (e.g. 'Spanish') "
                     "or an ISO 639 code (e.g. 'es')")
+
+
+def _iso_639_code(text: str) -> str | None:
+    """The ISO 639-1 code (639-3 where there is none) of a name or code in ISO 639-3."""
+    try:
+        found = pycountry.languages.lookup(text)
+    except LookupError:
+        return None
+    return getattr(found, "alpha_2", None) or found.alpha_3
 
 
 def parse_languages(text: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -154,15 +183,33 @@ def language_name(code: str) -> str:
 
     Examples
     --------
-    >>> language_name("vi"), language_name("xx")
-    ('Vietnamese', 'xx')
+    >>> language_name("vi"), language_name("nan"), language_name("xx")
+    ('Vietnamese', 'Min Nan Chinese', 'xx')
     """
-    return _NAME_OF_CODE.get(code, code)
+    if code in _NAME_OF_CODE:
+        return _NAME_OF_CODE[code]
+    found = (pycountry.languages.get(alpha_2=code) if len(code) == 2
+             else pycountry.languages.get(alpha_3=code))
+    return found.name if found is not None else code
 
 
 def groups_of_language(code: str) -> tuple[str, ...]:
-    """Return the keys of every language group (C16001 and coarser) that holds ``code``."""
-    return tuple(g.key for g in LANGUAGE_GROUPS + EXTRA_LANGUAGE_GROUPS if code in g.iso_codes)
+    """Return the keys of every language group (C16001 and coarser) that holds ``code``.
+
+    A language of ISO 639-3 that no C16001 group names (a rare one a partner's directory
+    lists) counts in "Other and unspecified languages", as the Census Bureau codes
+    languages it does not tabulate separately.
+
+    Examples
+    --------
+    >>> groups_of_language("nan"), groups_of_language("en")
+    (('chinese', 'non_spanish', 'any'), ())
+    """
+    groups = tuple(g.key for g in LANGUAGE_GROUPS + EXTRA_LANGUAGE_GROUPS
+                   if code in g.iso_codes)
+    if groups or code == "en" or _iso_639_code(code) is None:
+        return groups
+    return ("other", "non_spanish", "any")
 
 
 # World regions and subregions of the ACS place-of-birth table (B05006). Used to place

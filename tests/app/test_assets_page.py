@@ -77,9 +77,9 @@ def test_a_refused_asset_keeps_what_was_typed_and_says_why(tmp_path, monkeypatch
     at = _page(tmp_path, monkeypatch)
     at.text_input(key="user_name").input("Bo")
     at.text_input(key="add_name").input("Mystery place")
-    at.text_input(key="add_lang").input("Klingon")
+    at.text_input(key="add_lang").input("Dothraki")
     _submit(at, "Add asset")
-    assert any("unknown language 'Klingon'" in e.value for e in at.error)
+    assert any("unknown language 'Dothraki'" in e.value for e in at.error)
     assert at.text_input(key="add_name").value == "Mystery place"
 
 
@@ -224,7 +224,7 @@ def test_the_asset_page_lists_every_row_a_source_refused_with_its_reason(tmp_pat
     pd.DataFrame([
         {"name": "Good place", "category": "esl", "languages": "es",
          "latitude": 61.55, "longitude": -149.95},
-        {"name": "Speaks Klingon", "category": "esl", "languages": "Klingon",
+        {"name": "Speaks Dothraki", "category": "esl", "languages": "Dothraki",
          "latitude": 61.55, "longitude": -149.95},
         {"name": "No place", "category": "esl", "languages": "es",
          "latitude": "", "longitude": ""},
@@ -250,7 +250,7 @@ def test_the_asset_page_lists_every_row_a_source_refused_with_its_reason(tmp_pat
     refused = expander.dataframe[0].value
     assert len(refused) == 2
     reasons = " ".join(refused["reason"])
-    assert "Klingon" in reasons
+    assert "Dothraki" in reasons
     assert refused["row"].tolist() == [2, 3]  # the second and third records of the file
     assert "no coordinates" in reasons
     assert at.dataframe(key="asset_table").value["Name"].tolist() == ["Good place"]

@@ -66,7 +66,7 @@ def test_delete_and_restore_from_history(store):
 @pytest.mark.parametrize("changes,message", [
     ({"name": ""}, "no name"),
     ({"latitude": 95}, "out of range"),
-    ({"languages": "Klingon"}, "unknown language"),
+    ({"languages": "Dothraki"}, "unknown language"),
     ({"category": "bakery"}, "unknown category"),
     ({"version": 7}, "cannot change version"),
 ])

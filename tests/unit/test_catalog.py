@@ -23,7 +23,7 @@ def test_parse_language(text, code):
 
 def test_parse_language_rejects_unknown_with_what_to_do():
     with pytest.raises(DataError, match="ISO 639"):
-        parse_language("Klingon")
+        parse_language("Dothraki")
 
 
 def test_parse_languages_splits_and_deduplicates():

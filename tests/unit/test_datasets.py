@@ -160,13 +160,13 @@ def test_zip_bomb_and_path_traversal_refused(tmp_path):
 def test_csv_assets_with_messy_header_and_latlon_column(tmp_path):
     csv = tmp_path / "libs.csv"
     csv.write_text('NAME ,LOCATION,LANG\nWalker,"(41.69, -87.67)",Spanish\n'
-                   'Nowhere,,\nBad,"(41.7, -87.6)",Klingon\n')
+                   'Nowhere,,\nBad,"(41.7, -87.6)",Dothraki\n')
     gdf, problems = load_assets(csv, {"location": "LOCATION", "fields": {
         "name": "NAME", "category": {"value": "library"}, "languages": "LANG"}})
     assert gdf["name"].tolist() == ["Walker"]
     assert gdf.geometry.iloc[0].y == pytest.approx(41.69)
     reasons = {p.row: p.reason for p in problems}
-    assert "no coordinates" in reasons[2] and "unknown language 'Klingon'" in reasons[3]
+    assert "no coordinates" in reasons[2] and "unknown language 'Dothraki'" in reasons[3]
 
 
 def test_spec_with_derived_sum(tmp_path, settings):
