@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -26,12 +27,22 @@ from mapping.assets import (
     reject_outside,
 )
 from mapping.catalog import language_name
+from mapping.census import state_postal
 from mapping.datasets import check_zip, load_assets, read_table
 from mapping.errors import MappingError
 from mapping.escape import markdown_text as md
 from mapping.exports import export_frame, to_csv, to_geojson, to_geopackage
 from mapping.geocode import CensusGeocoder, NominatimGeocoder, add_coordinates
-from mapping.hsds import read_hsds, write_hsds
+from mapping.hsds import (
+    HSDS_SOURCE,
+    already_here,
+    is_hsds3_json,
+    place_by_address,
+    read_hsds,
+    write_hsds,
+    write_hsds3_json,
+    write_hsds3_tabular,
+)
 from mapping.render import FastMap
 from mapping.store import EditConflict, Store
 from mapping.uploads import ASSET_TYPES, store_upload
@@ -296,28 +307,42 @@ def export_buttons(records: pd.DataFrame, areas: Any) -> None:
     """Download buttons for the public export of the listed assets."""
     frame = export_frame(records.loc[~records["deleted"].astype(bool)], areas, audience="public")
     st.caption(f"{len(frame):,} assets. Personal contacts are never exported.")
-    c1, c2, c3, c4 = st.columns(4)
-    c4.download_button("Open Referral (HSDS 1.1)", write_hsds(frame), "community-assets-hsds.zip",
-                       "application/zip")
+    c1, c2, c3 = st.columns(3)
     c1.download_button("CSV (spreadsheets)", to_csv(frame), "community-assets.csv", "text/csv")
     c2.download_button("GeoJSON (web maps)", to_geojson(frame), "community-assets.geojson",
                        "application/geo+json")
     c3.download_button("GeoPackage (QGIS)", to_geopackage(frame), "community-assets.gpkg",
                        "application/geopackage+sqlite3")
+    first = str(areas.index[0]) if len(areas) else ""
+    state = state_postal(first[:2]) if first[:2].isdigit() else ""
+    st.caption("Open Referral (HSDS) for 211 lines, city directories and partners. Version "
+               "3.0 is the current one and keeps every field of this app; 1.1 is for older "
+               "systems.")
+    h1, h2, h3 = st.columns(3)
+    h1.download_button("HSDS 3.0 (JSON)", lambda: write_hsds3_json(frame, state=state),
+                       "community-assets-hsds3.json", "application/json")
+    h2.download_button("HSDS 3.0 (tables, zip)", lambda: write_hsds3_tabular(frame, state=state),
+                       "community-assets-hsds3.zip", "application/zip")
+    h3.download_button("HSDS 1.1 (tables, zip)", lambda: write_hsds(frame),
+                       "community-assets-hsds-1-1.zip", "application/zip")
 
 
 def import_form(store: Store, data: Any, user: str) -> None:
     """Import a file of assets: map its columns, check it, then add the good rows at once."""
 
-    file = st.file_uploader("CSV, GeoJSON, GeoPackage, or an Open Referral data package (zip)",
-                            type=[*(t.lstrip(".") for t in ASSET_TYPES), "zip"], key="import_file")
+    file = st.file_uploader("CSV, GeoJSON, GeoPackage, or Open Referral: an HSDS 3.0, 1.x or "
+                            "Ohana package (zip) or HSDS 3.0 JSON",
+                            type=[*(t.lstrip(".") for t in ASSET_TYPES), "zip", "json"],
+                            key="import_file")
     if file is None:
         return
     settings = context.settings()
-    hsds = file.name.lower().endswith(".zip")
+    hsds = file.name.lower().endswith(".zip") or (
+        file.name.lower().endswith(".json") and is_hsds3_json(file.getvalue()))
     try:
         path = store_upload(file.name, file.getvalue(), session_folder() / "import",
-                            allowed=(*ASSET_TYPES, ".zip"), max_bytes=settings.max_upload_bytes)
+                            allowed=(*ASSET_TYPES, ".zip", ".json"),
+                            max_bytes=settings.max_upload_bytes)
         spec = {} if hsds else asset_mapping(path, allow_geocode=True)
     except MappingError as exc:
         msg.error(str(exc))
@@ -325,8 +350,7 @@ def import_form(store: Store, data: Any, user: str) -> None:
     if st.button("Check the file"):
         try:
             if hsds:
-                records, problems = read_hsds_zip(path)
-                unplaced: list[int] = []
+                records, problems, unplaced = _read_hsds_upload(store, path)
             else:
                 path, spec, unplaced = _geocode_step(store, path, spec)
                 records, problems = load_assets(path, spec)
@@ -338,19 +362,27 @@ def import_form(store: Store, data: Any, user: str) -> None:
         except MappingError as exc:
             msg.error(f"Cannot read it: {exc}")
             return
-        st.session_state["import_checked"] = (file.name, records, problems + outside)
+        here = already_here(records, store.assets_frame(include_deleted=True)) if hsds \
+            else pd.Series(False, index=records.index)
+        st.session_state["import_checked"] = (file.name, records.loc[~here.to_numpy()],
+                                              problems + outside, int(here.sum()))
     checked = st.session_state.get("import_checked")
     if not checked or checked[0] != file.name:
         return
-    _, records, problems = checked
+    _, records, problems, here_count = checked
     st.markdown(f"**{len(records):,} rows ready**, {len(problems):,} refused.")
+    if here_count:
+        st.info(f"{here_count:,} records are this database's own assets (from one of its "
+                "exports) and are left as they are.")
     st.dataframe(records[["name", "category", "address", "languages"]].head(20), hide_index=True)
     if problems:
         st.dataframe(pd.DataFrame([vars(p) for p in problems]), hide_index=True)
     if st.button(f"Import the {len(records):,} good rows", type="primary",
                  disabled=not len(records) or not user):
         try:
-            result = store.import_assets(records, user=user, rejected=problems)
+            result = store.import_assets(
+                records, user=user, rejected=problems,
+                **({"source_key": HSDS_SOURCE, "label": "Open Referral (HSDS)"} if hsds else {}))
         except MappingError as exc:
             msg.error(f"Nothing was imported: {exc}")
             return
@@ -359,18 +391,46 @@ def import_form(store: Store, data: Any, user: str) -> None:
         st.rerun()
 
 
-def read_hsds_zip(path: Any) -> tuple[Any, list[RowProblem]]:
-    """Read an Open Referral package from an uploaded zip (checked, extracted flat)."""
+def _read_hsds_upload(store: Store, path: Any) -> tuple[Any, list[RowProblem], list[int]]:
+    """Read an uploaded Open Referral package; place locations without coordinates by
+    their address. Returns the records, the refused rows, and the rows not found."""
+    raw = read_hsds_raw(path)
+    lat = pd.to_numeric(raw.get("latitude"), errors="coerce") if len(raw) else None
+    unplaced: list[int] = []
+    if lat is not None and lat.isna().any():
+        bar = st.progress(0.0, text="Geocoding locations that have an address but no "
+                                    "coordinates")
+        raw, unplaced = place_by_address(raw, geocoder=_geocoder(), cache=store,
+                                         progress=lambda f, m: bar.progress(min(f, 1.0),
+                                                                            text=m))
+    records, problems = normalize_assets(raw, source=Path(path).name)
+    return records, problems, unplaced
 
 
-    check_zip(path)
-    with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(path) as zf:
-        for member in zf.namelist():
-            name = Path(member).name
-            if name.endswith((".csv", ".json")):
-                (Path(tmp) / name).write_bytes(zf.read(member))
-        records, _ = read_hsds(Path(tmp))
-    return normalize_assets(records, source=path.name)
+def read_hsds_raw(path: Any) -> Any:
+    """Read an Open Referral package from an uploaded zip (checked, extracted flat) or an
+    HSDS 3.0 JSON file."""
+    with tempfile.TemporaryDirectory() as tmp:
+        if Path(path).suffix.lower() == ".json":  # HSDS 3.0 JSON, as the API returns it
+            shutil.copy(path, Path(tmp) / "services.json")
+        else:
+            check_zip(path)
+            with zipfile.ZipFile(path) as zf:
+                for member in zf.namelist():
+                    name = Path(member).name
+                    if name.endswith((".csv", ".json")):
+                        (Path(tmp) / name).write_bytes(zf.read(member))
+        records, _ = read_hsds(Path(tmp), source=Path(path).name)
+    return records
+
+
+def _geocoder() -> CensusGeocoder | NominatimGeocoder:
+    """The geocoder the settings name (the Census Bureau's by default)."""
+    settings = context.settings()
+    if settings.geocoder == "census":
+        return CensusGeocoder(base_url=settings.census_geocoder)
+    return NominatimGeocoder(domain=settings.nominatim.split("://", 1)[1],
+                             scheme=settings.nominatim.split("://", 1)[0])
 
 
 def _geocode_step(store: Store, path: Any, spec: dict[str, Any]) -> tuple[Any, dict, list[int]]:
@@ -380,10 +440,7 @@ def _geocode_step(store: Store, path: Any, spec: dict[str, Any]) -> tuple[Any, d
     rule = spec.get("geocode")
     if not rule:
         return path, spec, []
-    settings = context.settings()
-    coder = (CensusGeocoder(base_url=settings.census_geocoder) if settings.geocoder == "census"
-             else NominatimGeocoder(domain=settings.nominatim.split("://", 1)[1],
-                                    scheme=settings.nominatim.split("://", 1)[0]))
+    coder = _geocoder()
     bar = st.progress(0.0, text="Geocoding addresses")
     table, unmatched = add_coordinates(
         read_table(path), street=rule["street"], city=rule["city"], state=rule["state"],

@@ -353,3 +353,33 @@ def test_answers_found_before_the_service_failed_are_kept(libraries, tmp_path):
         assert all(kept[a.cache_key].found for a in addresses[:20])
     finally:
         server.stop()
+
+
+def test_every_ohana_location_is_placed_with_its_schedules_and_languages(shared, tmp_path):
+    """Issue #16: the real San Mateo sample's 22 locations all become assets. The one with
+    no coordinates (a virtual location with a mailing address) is placed by the geocoder;
+    the local server places only that address, at a point chosen for the test."""
+    from mapping.assets import normalize_assets
+    from mapping.hsds import place_by_address, read_hsds
+
+    server = _Server(_census_handler({"123 MAIN STREET": (38.8462, -77.3064, "51059440100")}))
+    try:
+        records, _ = read_hsds(shared / "hsds" / "ohana_api_smc_sample", source="ohana")
+        placed, unmatched = place_by_address(
+            records, geocoder=CensusGeocoder(base_url=f"{server.url}/geocoder"),
+            cache=Store(f"sqlite:///{tmp_path / 'g.db'}"))
+    finally:
+        server.stop()
+    assert unmatched == []
+    assets, problems = normalize_assets(placed, source="ohana")
+    assert problems == [] and len(assets) == 22
+    virtual = assets.set_index("name").loc["Location with no phone"]
+    assert (round(virtual.geometry.y, 4), round(virtual.geometry.x, 4)) == (38.8462, -77.3064)
+    assert virtual["address"] == "123 Main Street, Fairfax, VA 22031"
+    # Languages by name and variant ("Chinese (Mandarin)", "Taiwanese") all known now.
+    langs = set().union(*assets["languages"])
+    assert {"yue", "zh", "nan", "tl", "it", "hi", "ko", "vi"} <= langs
+    # Regular and holiday schedules become the hours (location 22: Mon-Fri 8-5 ...).
+    hours = assets.set_index("name").loc["Example Location", "hours"]
+    assert hours.startswith("Mon, Tue, Wed, Thu, Fri 08:00-17:00; Sat 10:00-18:00")
+    assert "holiday 12/24/2015" in hours
