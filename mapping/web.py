@@ -85,7 +85,10 @@ def ask(url: str, *, max_bytes: int, total_seconds: float, data: bytes | None = 
             charset = response.headers.get_content_charset() or "utf-8"
             return Answer(status, dict(response.headers.items()), body, charset)
     except (OSError, http.client.HTTPException) as exc:
-        if watchdog.fired or isinstance(getattr(exc, "reason", None), TimeoutError):
+        # The socket's own time-out and the watchdog both end at the total time; whichever
+        # comes first, the answer was too slow (a read time-out raises TimeoutError itself).
+        if watchdog.fired or isinstance(exc, TimeoutError) or isinstance(
+                getattr(exc, "reason", None), TimeoutError):
             raise slow from None
         if isinstance(exc, http.client.HTTPException):
             raise urllib.error.URLError(f"broken answer ({type(exc).__name__})") from None

@@ -105,13 +105,16 @@ def test_a_500_then_success_is_retried(fake_census, settings):
 
 
 def test_a_timeout_is_retried_then_reported(fake_census, settings):
-    fake_census.delay_next = 1.5
-    ok = client(fake_census, timeout=0.5, retries=1)
+    """The retry has 2 s to answer: room for a loaded machine (a clean-clone run with both
+    cores busy failed with 0.5 s, when the socket's time-out beat the watchdog and was
+    reported as 'cannot reach' without a retry; both now count as too slow)."""
+    fake_census.delay_next = 5
+    ok = client(fake_census, timeout=2, retries=1)
     assert ok.counties(2019, "41")["051"] == "Multnomah County, Oregon"
-    fake_census.delay_next = 1.5
+    fake_census.delay_next = 5
     with pytest.raises(CensusError, match=r"127\.0\.0\.1:\d+ did not answer in full within "
-                                          r"0\.5 s \(1 tries\)"):
-        client(fake_census, timeout=0.5, retries=0).counties(2019, "41")
+                                          r"2 s \(1 tries\)"):
+        client(fake_census, timeout=2, retries=0).counties(2019, "41")
 
 
 @pytest.mark.parametrize("how", ["drip-body", "drip-headers"])
@@ -450,3 +453,15 @@ def test_a_trimmed_b05006_download_is_read_and_named_partial(census_data, settin
     assert not area_set.catalog.origins_complete  # 14 columns, no total or region lines
     for code in codes:
         assert area_set.estimates[code].sum() == wide[f"{code}E"].sum(), code
+
+
+def test_a_read_time_out_before_the_watchdog_is_too_slow_and_retried(fake_census, monkeypatch):
+    """On a busy machine the watchdog's timer can fire after the socket's own time-out:
+    that time-out is an answer too slow (retried), never 'cannot reach'."""
+    import mapping.web as web
+
+    monkeypatch.setattr(web._Watchdog, "_fire", lambda self: None)  # a watchdog that is late
+    fake_census.delay_next = 3
+    ok = client(fake_census, timeout=1, retries=1)
+    assert ok.counties(2019, "41")["051"] == "Multnomah County, Oregon"
+    assert len(fake_census.log) == 2  # the slow try and its retry
