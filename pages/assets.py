@@ -4,8 +4,6 @@ import streamlit as st
 
 from mapping.assets import CATEGORIES, STATUSES, category, search_records
 from mapping.catalog import language_name
-from mapping.errors import MappingError
-from mapping.escape import markdown_text as md
 from mapping.filters import service_tags
 from ui import context
 from ui import messages as msg
@@ -13,10 +11,8 @@ from ui.access import require_staff
 from ui.asset_forms import (
     PAGE_SIZE,
     add_form,
-    contacts_section,
-    edit_form,
+    asset_section,
     export_buttons,
-    history_table,
     import_form,
     readable_records,
     review_section,
@@ -31,8 +27,13 @@ require_staff()
 store = context.store()
 st.caption(f"Shared by every branch: {store.count_assets():,} assets. Every change is kept in "
            "the history; a change made at the same time as yours never overwrites it.")
+# What appears or goes (a message, the page number, the picked asset) sits in a container
+# that is always there: otherwise the sections below move and Streamlit folds an open one
+# (the import's result was hidden by the very click that asked for it).
+flash = st.container()
 if "asset_flash" in st.session_state:  # the outcome of an import, after the page refreshed
-    msg.success(st.session_state.pop("asset_flash"))
+    with flash:
+        msg.success(st.session_state.pop("asset_flash"))
 user = user_name()
 records = store.assets_frame(include_deleted=st.toggle("Show deleted assets", key="show_deleted"))
 c1, c2, c3, c7 = st.columns([2, 1.4, 1, 1.4])
@@ -55,8 +56,9 @@ found = search_records(
 pages = max(1, -(-len(found) // PAGE_SIZE))
 if st.session_state.get("asset_page", 1) > pages:  # a narrower search: back to its last page
     st.session_state["asset_page"] = pages
-page = int(st.number_input(f"Page (of {pages:,})", 1, pages, 1, key="asset_page")
-           if pages > 1 else 1)
+with st.container():
+    page = int(st.number_input(f"Page (of {pages:,})", 1, pages, 1, key="asset_page")
+               if pages > 1 else 1)
 on_page = found.iloc[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]
 st.caption(f"{len(found):,} found" + (f" · showing {(page - 1) * PAGE_SIZE + 1:,}–"
                                       f"{(page - 1) * PAGE_SIZE + len(on_page):,}"
@@ -64,29 +66,9 @@ st.caption(f"{len(found):,} found" + (f" · showing {(page - 1) * PAGE_SIZE + 1:
 picked = st.dataframe(readable_records(on_page), hide_index=True, width="stretch",
                       on_select="rerun", selection_mode="single-row", key="asset_table")
 rows = picked.selection.rows if picked else []
-if rows and rows[0] < len(on_page):
-    asset = on_page.iloc[rows[0]]
-    st.subheader(md(asset["name"]))
-    if asset["deleted"]:
-        if st.button("Restore this asset"):
-            try:
-                store.restore_asset(asset["asset_id"], user=user or "unknown")
-                st.rerun()
-            except MappingError as exc:
-                msg.error(str(exc))
-    else:
-        edit_form(store, asset["asset_id"], user, flash_key="asset_flash")
-        if st.button("Delete this asset", key="delete_asset"):
-            try:
-                store.delete_asset(asset["asset_id"], expected_version=int(asset["version"]),
-                                   user=user or "unknown")
-                st.rerun()
-            except MappingError as exc:
-                msg.error(str(exc))
-    with st.expander("Personal contacts (staff only; never on the map or in exports)"):
-        contacts_section(store, asset["asset_id"], user)
-    with st.expander("History of this record"):
-        st.dataframe(history_table(store, asset["asset_id"]), hide_index=True, width="stretch")
+with st.container():  # always there, so the sections below never move
+    if rows and rows[0] < len(on_page):
+        asset_section(store, on_page.iloc[rows[0]], user)
 sources_section(data)
 with st.expander("To review: likely duplicates and source changes to edited records"):
     review_section(store, user)

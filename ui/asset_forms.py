@@ -297,6 +297,31 @@ def sources_section(data: Any) -> None:
                                        for p in refused]), hide_index=True, width="stretch")
 
 
+def asset_section(store: Store, asset: Any, user: str) -> None:
+    """One picked asset: edit, delete or restore it, its contacts and its history."""
+    st.subheader(md(asset["name"]))
+    if asset["deleted"]:
+        if st.button("Restore this asset"):
+            try:
+                store.restore_asset(asset["asset_id"], user=user or "unknown")
+                st.rerun()
+            except MappingError as exc:
+                msg.error(str(exc))
+    else:
+        edit_form(store, asset["asset_id"], user, flash_key="asset_flash")
+        if st.button("Delete this asset", key="delete_asset"):
+            try:
+                store.delete_asset(asset["asset_id"], expected_version=int(asset["version"]),
+                                   user=user or "unknown")
+                st.rerun()
+            except MappingError as exc:
+                msg.error(str(exc))
+    with st.expander("Personal contacts (staff only; never on the map or in exports)"):
+        contacts_section(store, asset["asset_id"], user)
+    with st.expander("History of this record"):
+        st.dataframe(history_table(store, asset["asset_id"]), hide_index=True, width="stretch")
+
+
 def history_table(store: Store, asset_id: str) -> pd.DataFrame:
     """The history of one asset as a table: when, who, what, and which fields changed how."""
     return pd.DataFrame(field_changes(store.history(asset_id)),
