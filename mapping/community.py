@@ -27,6 +27,7 @@ from mapping.escape import html_text, neutralise_formula
 from mapping.moe import (
     Total,
     coefficient_of_variation,
+    difference_test,
     moe_of_proportion,
     reliability_of_cv,
     total_over_areas,
@@ -182,6 +183,47 @@ def community_profile(area_set: AreaSet, assets: gpd.GeoDataFrame, geoids: Seque
     return CommunityProfile(title=title, geoids=geoids, figures=figures[list(PROFILE_COLUMNS)],
                             assets_by_category=by_cat, assets_by_language=by_lang,
                             source=area_set.source, year=area_set.year, notes=tuple(notes))
+
+
+COMPARISON_COLUMNS = ("section", "variable", "label", "selection", "estimate", "moe",
+                      "share", "share_moe", "compared", "z", "words")
+
+
+def compare_profiles(profiles: Sequence[CommunityProfile]) -> pd.DataFrame:
+    """Return the figures of two or more selections side by side, each tested against the
+    first with the Census Bureau's test (:func:`mapping.moe.difference_test`).
+
+    One row per figure and selection (:data:`COMPARISON_COLUMNS`), for the figures every
+    selection has. Shares are compared where both have one (selections of different sizes
+    compare by what part of their people a figure is), counts otherwise; ``compared``
+    says which. ``words`` reads "<selection> is <words> <first selection>" ("more than",
+    "less than", "not distinguishable from"); it is empty on the first selection's rows.
+    """
+    if len(profiles) < 2:
+        raise DataError("compare needs at least two selections")
+    titles = [p.title for p in profiles]
+    if len(set(titles)) < len(titles):
+        raise DataError("two of the selections are the same; pick different ones")
+    common = set(profiles[0].figures["variable"])
+    for p in profiles[1:]:
+        common &= set(p.figures["variable"])
+    indexed = [p.figures.set_index("variable") for p in profiles]
+    rows: list[dict[str, object]] = []
+    for variable in [v for v in profiles[0].figures["variable"] if v in common]:
+        base = indexed[0].loc[variable]
+        for p, figures in zip(profiles, indexed, strict=True):
+            row = figures.loc[variable]
+            by_share = all(np.isfinite(float(r[c])) for r in (base, row)
+                           for c in ("share", "share_moe"))
+            col, mcol = ("share", "share_moe") if by_share else ("estimate", "moe")
+            z, words = (np.nan, "") if p is profiles[0] else difference_test(
+                float(row[col]), float(row[mcol]), float(base[col]), float(base[mcol]))
+            rows.append({"section": base["section"], "variable": variable,
+                         "label": base["label"], "selection": p.title,
+                         "estimate": row["estimate"], "moe": row["moe"], "share": row["share"],
+                         "share_moe": row["share_moe"], "compared": col, "z": z,
+                         "words": words})
+    return pd.DataFrame(rows, columns=list(COMPARISON_COLUMNS))
 
 
 def profile_csv(profile: CommunityProfile) -> str:

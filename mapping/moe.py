@@ -207,3 +207,36 @@ def total_over_areas(estimates: np.ndarray, moes: np.ndarray) -> Total:
         return Total(estimate, np.nan, areas, without_estimate, without_moe)
     moe = float(moe_of_sum(est[with_moe][None, :], m[with_moe][None, :])[0])
     return Total(estimate, moe, areas, without_estimate, without_moe)
+
+
+#: The Census Bureau's critical value at 90% confidence (the ACS publishes 90% margins).
+Z_90 = 1.645
+
+
+def difference_test(x1: float, moe1: float, x2: float, moe2: float) -> tuple[float, str]:
+    """The Census Bureau's test of whether two ACS estimates differ, at 90% confidence.
+
+    ``|x1 - x2| / sqrt(SE1² + SE2²)`` with ``SE = MOE / 1.645``; above 1.645 the first is
+    "more than" or "less than" the second, otherwise "not distinguishable from" it (the
+    difference may be sampling error). Without a margin on either side no test can be
+    made: "no margin of error to test". Returns the statistic and the words.
+
+    Examples
+    --------
+    >>> z, words = difference_test(1000, 200, 600, 150)
+    >>> round(z, 2), words
+    (2.63, 'more than')
+    >>> difference_test(1000, 200, 800, 150)[1]
+    'not distinguishable from'
+    >>> difference_test(10, float("nan"), 20, 5)[1]
+    'no margin of error to test'
+    """
+    values = np.array([x1, moe1, x2, moe2], dtype=float)
+    if not np.isfinite(values).all():
+        return float("nan"), "no margin of error to test"
+    se = float(np.hypot(moe1 / Z_90, moe2 / Z_90))
+    gap = abs(float(x1) - float(x2))
+    z = gap / se if se else (float("inf") if gap else 0.0)  # no margins: a full count
+    if z <= Z_90:
+        return z, "not distinguishable from"
+    return z, "more than" if x1 > x2 else "less than"

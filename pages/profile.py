@@ -6,7 +6,7 @@ from mapping.community import community_profile
 from mapping.errors import MappingError
 from mapping.escape import markdown_text as md
 from ui import messages as msg
-from ui.analysis import pick_selection, show_profile
+from ui.analysis import compare_section, pick_selection, show_profile
 from ui.filters import sidebar
 
 data, _ = sidebar()
@@ -24,3 +24,5 @@ except MappingError as exc:
     st.stop()
 st.subheader(md(title))
 show_profile(profile)
+with st.expander("Compare branches or areas side by side"):
+    compare_section(data)

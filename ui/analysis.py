@@ -9,11 +9,15 @@ import streamlit as st
 from mapping.community import (
     CommunityProfile,
     areas_in_shape,
+    community_profile,
+    compare_profiles,
     profile_csv,
     profile_summary_html,
 )
 from mapping.datasets import Dataset
+from mapping.errors import MappingError
 from mapping.escape import markdown_text as md
+from mapping.escape import neutralise_formula
 from mapping.moe import RELIABILITY_BY_CODE, moe_in_words
 from mapping.service_areas import branches_of
 from ui import context, map_widget, url
@@ -161,3 +165,76 @@ def show_profile(profile: CommunityProfile, *, top: int = 10) -> None:
                        file_name="community-profile.csv", mime="text/csv")
     d2.download_button("Download a one-page summary (HTML)", profile_summary_html(profile),
                        file_name="community-profile.html", mime="text/html")
+
+
+def compare_section(data: Dataset) -> None:
+    """Two to four branches' service areas or areas side by side, each tested against the
+    first with the Census Bureau's test of a difference (90% confidence)."""
+    areas = data.area_set.areas
+    kind = st.radio("Compare", ["Branches' service areas", "Areas"], horizontal=True,
+                    key="compare_kind")
+    selections: list[tuple[str, list[str]]] = []
+    if kind == "Areas":
+        chosen = st.multiselect("Areas (2 to 4; the first is the one the others are tested "
+                                "against)", list(areas.index), max_selections=4,
+                                key="compare_areas",
+                                format_func=lambda g: str(areas.at[g, "name"]))
+        selections = [(str(areas.at[g, "name"]), [g]) for g in chosen]
+    else:
+        if branches_of(data.assets).empty:
+            msg.warning("This dataset has no library branches.")
+            return
+        assignment, _ = context.branch_service_areas(data)
+        names = sorted(assignment["branch"].dropna().unique())
+        chosen = st.multiselect("Branches (2 to 4; the first is the one the others are "
+                                "tested against)", names, max_selections=4,
+                                key="compare_branches")
+        selections = [(b, list(assignment.index[assignment["branch"] == b])) for b in chosen]
+    if len(selections) < 2:
+        st.caption("Pick at least two.")
+        return
+    try:
+        profiles = [community_profile(data.area_set, data.assets, geoids, title=title)
+                    for title, geoids in selections]
+        table = compare_profiles(profiles)
+    except MappingError as exc:
+        msg.error(str(exc))
+        return
+    st.caption(md(f"Each is tested against {selections[0][0]}: a difference counts only "
+                  "when |x1 − x2| / √(SE1² + SE2²) > 1.645 (SE = margin / 1.645), the "
+                  "Census Bureau's test at 90% confidence. Shares are compared where both "
+                  "have one, counts otherwise."))
+    st.dataframe(comparison_table(table), hide_index=True, width="stretch")
+    st.download_button("Download the comparison (CSV)", comparison_csv(table),
+                       "comparison.csv", "text/csv")
+
+
+def _figure_text(row: pd.Series) -> str:
+    if row["compared"] == "share":
+        return f"{row['share'] * 100:.1f}% ± {row['share_moe'] * 100:.1f}"
+    if pd.isna(row["estimate"]):
+        return "n/a"
+    margin = f" ± {row['moe']:,.0f}" if pd.notna(row["moe"]) else " (no margin published)"
+    return f"{row['estimate']:,.0f}{margin}"
+
+
+def comparison_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The comparison as a person reads it: a row per figure, each selection's figure and,
+    for all but the first, how it compares with the first, in words."""
+    order = list(dict.fromkeys(table["selection"]))
+    out = table.drop_duplicates("variable")[["section", "label", "variable"]].set_index(
+        "variable")
+    for i, name in enumerate(order):
+        mine = table[table["selection"] == name].set_index("variable")
+        out[name] = mine.apply(_figure_text, axis=1)
+        if i:
+            out[f"{name}: compared with {order[0]}"] = mine["words"]
+    return out.reset_index(drop=True).rename(columns={"label": "figure"})
+
+
+def comparison_csv(table: pd.DataFrame) -> str:
+    """The comparison as CSV (spreadsheet-safe: no cell starts a formula)."""
+    frame = table.copy()
+    for col in ("section", "label", "selection", "words", "compared"):
+        frame[col] = frame[col].map(lambda v: neutralise_formula(str(v)))
+    return frame.to_csv(index=False)

@@ -93,6 +93,22 @@ def test_profile_page_everything_and_chosen_areas(app):
     assert len(app.get("download_button")) == 2
 
 
+def test_profile_page_compares_two_branches_in_words(app):
+    """Issue #12 item 4: two branches' service areas side by side, the second tested
+    against the first (the test itself is worked by hand in tests/unit/test_analysis.py)."""
+    app.switch_page("pages/profile.py").run()
+    names = app.multiselect(key="compare_branches").options
+    app.multiselect(key="compare_branches").set_value(names[:2]).run()
+    assert not app.exception
+    table = app.dataframe[-1].value
+    said = table[f"{names[1]}: compared with {names[0]}"]
+    assert set(said) <= {"more than", "less than", "not distinguishable from",
+                         "no margin of error to test"}
+    assert {"more than", "less than"} & set(said)  # two real service areas differ somewhere
+    assert table.loc[table["figure"] == "Foreign-born", names[0]].iloc[0].endswith(
+        tuple("0123456789"))
+
+
 def test_branches_page_sentences(app):
     app.switch_page("pages/branches.py").run()
     assert not app.exception

@@ -11,7 +11,7 @@ import shapely
 from mapping.areas import AreaSet, area_km2
 from mapping.assets import normalize_assets
 from mapping.catalog import Catalog, Variable
-from mapping.community import areas_in_shape, community_profile, profile_csv
+from mapping.community import areas_in_shape, community_profile, compare_profiles, profile_csv
 from mapping.errors import DataError
 from mapping.escape import neutralise_formula
 from mapping.filters import Filters, compute_measure
@@ -304,3 +304,38 @@ def test_an_area_beyond_the_distance_cap_belongs_to_no_branch():
     assignment = assign_branches(areas, branches, max_distance_m=10_000)
     assert assignment["branch_id"].tolist()[:2] == ["city", "city"]
     assert pd.isna(assignment.loc["A2", "branch_id"])
+
+
+def test_comparison_tests_each_selection_against_the_first_by_hand():
+    """Issue #12 item 4: the Census Bureau's test, worked by hand. Shares of 1,000 people:
+    A0 20% (moe of 200: 40), A1 12% (30), A2 15% (60); population 1,000 ± 50 each."""
+    areas = _area_set([(0, 0), (100, 0), (200, 0)], [200, 120, 150], need_moe=[40, 30, 60])
+    profiles = [community_profile(areas, _assets([])[:0], [g], title=g) for g in ("A0", "A1", "A2")]
+    table = compare_profiles(profiles).set_index(["variable", "selection"])
+
+    def share_moe(n, m):  # proportion formula, population moe 50
+        p = n / 1000
+        return math.sqrt(m**2 - p**2 * 50**2) / 1000
+
+    def z(a, b):
+        (na, ma), (nb, mb) = a, b
+        se = math.hypot(share_moe(na, ma) / 1.645, share_moe(nb, mb) / 1.645)
+        return abs(na / 1000 - nb / 1000) / se
+
+    a1 = table.loc[("lep_es", "A1")]
+    assert a1["compared"] == "share" and a1["z"] == pytest.approx(z((120, 30), (200, 40)))
+    assert a1["z"] == pytest.approx(2.707, abs=1e-3) and a1["words"] == "less than"
+    a2 = table.loc[("lep_es", "A2")]
+    assert a2["z"] == pytest.approx(1.158, abs=1e-3) and a2["words"] == "not distinguishable from"
+    assert table.loc[("lep_es", "A0"), "words"] == ""
+    pop = table.loc[("pop", "A1")]  # no universe: counts, 1,000 vs 1,000
+    assert pop["compared"] == "estimate" and pop["words"] == "not distinguishable from"
+
+
+def test_comparison_needs_two_different_selections():
+    areas = _area_set([(0, 0)], [5])
+    one = community_profile(areas, _assets([])[:0], ["A0"], title="A0")
+    with pytest.raises(DataError, match="at least two"):
+        compare_profiles([one])
+    with pytest.raises(DataError, match="the same"):
+        compare_profiles([one, one])

@@ -8,6 +8,7 @@ import pytest
 from mapping.moe import (
     Reliability,
     coefficient_of_variation,
+    difference_test,
     moe_of_proportion,
     moe_of_ratio,
     moe_of_sum,
@@ -71,3 +72,18 @@ def test_moe_of_proportion_with_ratio_fallback(num, den, moe_num, moe_den, expec
 def test_moe_of_ratio():
     # r = 2; sqrt(10^2 + 4 * 5^2) / 50 = sqrt(200) / 50
     assert float(moe_of_ratio(100, 50, 10, 5)) == pytest.approx(math.sqrt(200) / 50)
+
+
+@pytest.mark.parametrize("x1,m1,x2,m2,words", [
+    (1000, 200, 600, 150, "more than"),            # 400 / 151.98 * 1.645 = 2.63
+    (600, 150, 1000, 200, "less than"),
+    (1000, 200, 800, 150, "not distinguishable from"),  # 1.32
+    (500, 0, 400, 0, "more than"),                 # no sampling error (a full count)
+    (500, 0, 500, 0, "not distinguishable from"),
+    (10, float("nan"), 20, 5, "no margin of error to test"),
+])
+def test_difference_test(x1, m1, x2, m2, words):
+    z, said = difference_test(x1, m1, x2, m2)
+    assert said == words
+    if np.isfinite(m1) and m1 and m2:
+        assert z == pytest.approx(abs(x1 - x2) / math.sqrt((m1 / 1.645) ** 2 + (m2 / 1.645) ** 2))
