@@ -175,7 +175,8 @@ def parse_languages(text: str | Iterable[str] | None) -> tuple[str, ...]:
 
 _NAME_OF_CODE = {code: name.title() for name, code in reversed(list(_LANGUAGE_NAMES.items()))}
 _NAME_OF_CODE.update({"ase": "American Sign Language", "en": "English", "es": "Spanish",
-                      "zh": "Chinese", "fa": "Persian (Farsi)", "ht": "Haitian Creole"})
+                      "zh": "Chinese", "fa": "Persian (Farsi)", "ht": "Haitian Creole",
+                      "nan": "Min Nan Chinese (Taiwanese, Hokkien)", "wuu": "Wu Chinese"})
 
 
 def language_name(code: str) -> str:
@@ -183,8 +184,8 @@ def language_name(code: str) -> str:
 
     Examples
     --------
-    >>> language_name("vi"), language_name("nan"), language_name("xx")
-    ('Vietnamese', 'Min Nan Chinese', 'xx')
+    >>> language_name("vi"), language_name("sd"), language_name("xx")
+    ('Vietnamese', 'Sindhi', 'xx')
     """
     if code in _NAME_OF_CODE:
         return _NAME_OF_CODE[code]
