@@ -11,6 +11,7 @@ Personal contacts (``contacts.csv``) are never read into assets.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
@@ -747,7 +748,9 @@ def _attribute(link_id: str, entity: str, term: dict[str, Any], value: str, key:
             "value": value, "taxonomy_term": term}
 
 
+@functools.cache
 def _field_term(name: str) -> dict[str, Any]:
+    """The term of one carried field (made once: every location names it; never mutated)."""
     return _FIELDS.term(name, name, _FIELD_DESCRIPTIONS[name])
 
 
@@ -1004,6 +1007,10 @@ def _fields3(table: str) -> list[tuple[str, str, str, bool]]:
     return _fields(TABLES3, table)
 
 
+#: The column names of each HSDS 3.0 table, parsed once (the flattener asks per record).
+_COLUMNS3 = {stem: tuple(f[0] for f in _fields3(stem)) for stem in TABLES3}
+
+
 def hsds3_tables(records: Iterable[Mapping[str, Any]], table: str = "services"
                  ) -> dict[str, list[dict[str, Any]]]:
     """Return HSDS 3.0 JSON objects (services, organizations...) as the rows of the tabular
@@ -1020,13 +1027,12 @@ def hsds3_tables(records: Iterable[Mapping[str, Any]], table: str = "services"
             if name == "attributes":
                 row.setdefault("link_id", pid)
                 row.setdefault("link_entity", _ENTITY.get(ptable, ptable))
-            elif link and link in {f[0] for f in _fields3(name)} and not row.get(link):
+            elif link and link in _COLUMNS3[name] and not row.get(link):
                 row[link] = pid
-        columns = {f[0] for f in _fields3(name)}
         for single in ("organization", "program", "service", "location"):
             child = obj.get(single)
             link = f"{single}_id"
-            if isinstance(child, dict) and link in columns and not row.get(link):
+            if isinstance(child, dict) and link in _COLUMNS3[name] and not row.get(link):
                 row[link] = child.get("id", "")
         key = (name, str(row.get("id", "")))
         if key not in seen:
@@ -1099,7 +1105,7 @@ def hsds3_json_tables(data: Any) -> dict[str, pd.DataFrame]:
         for name, rows in hsds3_tables([item], _top_table(item)).items():
             for row in rows:  # a location nested in several services is one location
                 tables[name].setdefault(str(row.get("id", "")), row)
-    return {name: pd.DataFrame(list(rows.values()), columns=[f[0] for f in _fields3(name)])
+    return {name: pd.DataFrame(list(rows.values()), columns=list(_COLUMNS3[name]))
             .astype(object).where(lambda f: f.notna(), "")
             for name, rows in tables.items()}
 
