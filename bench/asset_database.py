@@ -37,9 +37,9 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mapping.datasets import find_dataset, load_dataset
-from mapping.filters import Filters, compute_measure, filter_assets
-from mapping.render import (
+from mapping.analysis.filters import Filters, compute_measure, filter_assets
+from mapping.infra.settings import LEAFLET_CDN_CSS, LEAFLET_CDN_JS, load_settings
+from mapping.present.render import (
     AssetPoints,
     area_geometry_blob,
     build_map,
@@ -47,8 +47,8 @@ from mapping.render import (
     prepare_areas,
     prepare_asset_points,
 )
-from mapping.settings import LEAFLET_CDN_CSS, LEAFLET_CDN_JS, load_settings
-from mapping.store import Store
+from mapping.records.store import Store
+from mapping.sources.datasets import find_dataset, load_dataset
 
 warnings.filterwarnings("ignore")
 

@@ -40,7 +40,7 @@ ASSET = {"name": "Casa Amiga", "category": "settlement", "latitude": 41.85,
 def _file(source: str, offset: float) -> Any:
     import pandas as pd
 
-    from mapping.assets import normalize_assets
+    from mapping.records.assets import normalize_assets
 
     frame = pd.DataFrame([{**ASSET, "name": f"Site {i}", "asset_id": str(i),
                            "latitude": 41.6 + offset + i / 2000} for i in range(ROWS_PER_FILE)])
@@ -49,7 +49,7 @@ def _file(source: str, offset: float) -> Any:
 
 
 def _worker(url: str, scenario: str, k: int, go: Any, results: Any) -> None:
-    from mapping.store import Store  # imported before the start, as an app process has it
+    from mapping.records.store import Store  # imported before the start, as an app process has it
 
     records = (_file("shared.csv", 0.0) if scenario == "same rows"
                else _file(f"branch{k}.csv", k / 100) if scenario == "different rows" else None)
@@ -85,7 +85,7 @@ def _worker(url: str, scenario: str, k: int, go: Any, results: Any) -> None:
 def run(url: str, scenario: str, processes: int) -> dict[str, Any]:
     import sqlalchemy as sa
 
-    from mapping.store import Store
+    from mapping.records.store import Store
 
     store = Store(url)
     with store.writing() as conn:  # a fresh start for each scenario

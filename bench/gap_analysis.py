@@ -24,11 +24,11 @@ import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mapping.datasets import find_dataset, load_dataset
-from mapping.filters import Filters, compute_measure
-from mapping.gaps import DISTANCE_CAP_M, candidate_sites, gap_table, greedy_sites
-from mapping.projection import area_points, metric_crs, metric_points
-from mapping.settings import load_settings
+from mapping.analysis.filters import Filters, compute_measure
+from mapping.analysis.gaps import DISTANCE_CAP_M, candidate_sites, gap_table, greedy_sites
+from mapping.infra.settings import load_settings
+from mapping.sources.datasets import find_dataset, load_dataset
+from mapping.sources.projection import area_points, metric_crs, metric_points
 
 warnings.filterwarnings("ignore")
 RADIUS = 800.0

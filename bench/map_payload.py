@@ -29,7 +29,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from streamlit_folium import _get_header, _get_html, _get_map_string, generate_js_hash
 
-from mapping.datasets import (
+from mapping.analysis.filters import Filters, compute_measure, filter_assets
+from mapping.infra.settings import LEAFLET_CDN_CSS, LEAFLET_CDN_JS, load_settings
+from mapping.present.render import build_map, prepare_areas
+from mapping.sources.datasets import (
     find_dataset,
     load_dataset,
     normalize_ids,
@@ -37,9 +40,6 @@ from mapping.datasets import (
     read_table,
     resolve_path,
 )
-from mapping.filters import Filters, compute_measure, filter_assets
-from mapping.render import build_map, prepare_areas
-from mapping.settings import LEAFLET_CDN_CSS, LEAFLET_CDN_JS, load_settings
 
 warnings.filterwarnings("ignore")
 

@@ -5,8 +5,8 @@ measure and assets, with the whole map (geometry, points, legend) built inline b
 import streamlit as st
 from streamlit_folium import st_folium
 
-from mapping.filters import compute_measure, filter_assets
-from mapping.render import build_map
+from mapping.analysis.filters import compute_measure, filter_assets
+from mapping.present.render import build_map
 from ui import context
 from ui.filters import sidebar
 

@@ -28,8 +28,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mapping.datasets import find_dataset, load_dataset  # noqa: E402
-from mapping.settings import load_settings  # noqa: E402
+from mapping.infra.settings import load_settings  # noqa: E402
+from mapping.sources.datasets import find_dataset, load_dataset  # noqa: E402
 
 COLUMNS, DX, DY = 4, 0.8, 0.7
 

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from mapping.assets import CATEGORIES, STATUSES, category, search_records
-from mapping.catalog import language_name
-from mapping.filters import service_tags
+from mapping.analysis.filters import service_tags
+from mapping.records.assets import CATEGORIES, STATUSES, category, search_records
+from mapping.sources.catalog import language_name
 from ui import context
 from ui import messages as msg
 from ui.access import require_staff

@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from mapping.escape import markdown_text as md
-from mapping.filters import METRES_PER, derived_measure, format_distance
-from mapping.service_areas import branches_of, summarize_branches
+from mapping.analysis.filters import METRES_PER, derived_measure, format_distance
+from mapping.analysis.service_areas import branches_of, summarize_branches
+from mapping.present.escape import markdown_text as md
 from ui import context
 from ui import messages as msg
 from ui.filters import sidebar

@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from mapping.catalog import TOPICS
-from mapping.escape import markdown_text as md
+from mapping.present.escape import markdown_text as md
+from mapping.sources.catalog import TOPICS
 from ui import context
 from ui import messages as msg
 from ui.access import require_staff

@@ -4,10 +4,8 @@ from dataclasses import replace
 
 import streamlit as st
 
-from mapping.errors import MappingError
-from mapping.escape import markdown_text as md
-from mapping.filters import compute_measure, derived_measure, filter_assets, format_distance
-from mapping.gaps import (
+from mapping.analysis.filters import compute_measure, derived_measure, filter_assets, format_distance
+from mapping.analysis.gaps import (
     GAP_FORMULA,
     RANKED,
     candidate_sites,
@@ -17,6 +15,8 @@ from mapping.gaps import (
     highlight_outlines,
     surveyed_areas,
 )
+from mapping.infra.errors import MappingError
+from mapping.present.escape import markdown_text as md
 from ui import context, url
 from ui import messages as msg
 from ui.filters import sidebar

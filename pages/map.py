@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from mapping.errors import MappingError
-from mapping.escape import markdown_text as md
-from mapping.filters import compute_measure, filter_assets
-from mapping.profile import area_profile, asset_details
+from mapping.analysis.filters import compute_measure, filter_assets
+from mapping.analysis.profile import area_profile, asset_details
+from mapping.infra.errors import MappingError
+from mapping.present.escape import markdown_text as md
 from ui import context, views
 from ui import messages as msg
 from ui.access import is_staff

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from mapping.community import community_profile
-from mapping.errors import MappingError
-from mapping.escape import markdown_text as md
+from mapping.analysis.community import community_profile
+from mapping.infra.errors import MappingError
+from mapping.present.escape import markdown_text as md
 from ui import messages as msg
 from ui.analysis import compare_section, pick_selection, show_profile
 from ui.filters import sidebar

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from mapping.datasets import Dataset, find_dataset, load_dataset
-from mapping.settings import Settings, load_settings
+from mapping.infra.settings import Settings, load_settings
+from mapping.sources.datasets import Dataset, find_dataset, load_dataset
 
 SHARED = Path(os.environ.get("NAM_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 

@@ -6,7 +6,7 @@ import hmac
 
 import streamlit as st
 
-from mapping.attempts import AttemptLimiter
+from mapping.infra.attempts import AttemptLimiter
 from ui import context
 
 

@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from mapping.community import (
+from mapping.analysis.community import (
     CommunityProfile,
     areas_in_shape,
     community_profile,
@@ -14,12 +14,12 @@ from mapping.community import (
     profile_csv,
     profile_summary_html,
 )
-from mapping.datasets import Dataset
-from mapping.errors import MappingError
-from mapping.escape import markdown_text as md
-from mapping.escape import neutralise_formula
-from mapping.moe import RELIABILITY_BY_CODE, moe_in_words
-from mapping.service_areas import branches_of
+from mapping.analysis.moe import RELIABILITY_BY_CODE, moe_in_words
+from mapping.analysis.service_areas import branches_of
+from mapping.infra.errors import MappingError
+from mapping.present.escape import markdown_text as md
+from mapping.present.escape import neutralise_formula
+from mapping.sources.datasets import Dataset
 from ui import context, map_widget, url
 from ui import messages as msg
 

@@ -15,7 +15,21 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from mapping.assets import (
+from mapping.infra.errors import MappingError
+from mapping.interchange.exports import export_frame, to_csv, to_geojson, to_geopackage
+from mapping.interchange.hsds import (
+    HSDS_SOURCE,
+    already_here,
+    is_hsds3_json,
+    place_by_address,
+    read_hsds,
+    write_hsds,
+    write_hsds3_json,
+    write_hsds3_tabular,
+)
+from mapping.present.escape import markdown_text as md
+from mapping.present.render import FastMap
+from mapping.records.assets import (
     CATEGORIES,
     ENTRY_TECHNIQUES,
     STATUSES,
@@ -26,26 +40,12 @@ from mapping.assets import (
     normalize_assets,
     reject_outside,
 )
-from mapping.catalog import language_name
-from mapping.census import state_postal
-from mapping.datasets import check_zip, load_assets, read_table
-from mapping.errors import MappingError
-from mapping.escape import markdown_text as md
-from mapping.exports import export_frame, to_csv, to_geojson, to_geopackage
-from mapping.geocode import CensusGeocoder, NominatimGeocoder, add_coordinates
-from mapping.hsds import (
-    HSDS_SOURCE,
-    already_here,
-    is_hsds3_json,
-    place_by_address,
-    read_hsds,
-    write_hsds,
-    write_hsds3_json,
-    write_hsds3_tabular,
-)
-from mapping.render import FastMap
-from mapping.store import EditConflict, Store
-from mapping.uploads import ASSET_TYPES, store_upload
+from mapping.records.geocode import CensusGeocoder, NominatimGeocoder, add_coordinates
+from mapping.records.store import EditConflict, Store
+from mapping.sources.catalog import language_name
+from mapping.sources.census import state_postal
+from mapping.sources.datasets import check_zip, load_assets, read_table
+from mapping.sources.uploads import ASSET_TYPES, store_upload
 from ui import context
 from ui import messages as msg
 from ui.upload import asset_mapping, session_folder

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 
 import streamlit as st
 
-from mapping.census import (
+from mapping.infra.errors import MappingError, UploadRejected
+from mapping.sources.census import (
     FIRST_YEAR,
     CensusClient,
     CensusError,
@@ -16,8 +17,7 @@ from mapping.census import (
     shipped_counties,
     shipped_states,
 )
-from mapping.errors import MappingError, UploadRejected
-from mapping.uploads import BOUNDARY_TYPES, store_upload
+from mapping.sources.uploads import BOUNDARY_TYPES, store_upload
 from ui import context
 from ui import messages as msg
 from ui.upload import session_folder

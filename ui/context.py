@@ -16,18 +16,11 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from mapping.assets import visible_to
-from mapping.datasets import (
-    Dataset,
-    DatasetEntry,
-    find_dataset,
-    frame_digest,
-    list_datasets,
-    load_dataset,
-)
-from mapping.errors import MappingError
-from mapping.filters import MeasureResult
-from mapping.render import (
+from mapping.analysis.filters import MeasureResult
+from mapping.analysis.service_areas import assign_branches, branches_of, service_area_outlines
+from mapping.infra.errors import MappingError
+from mapping.infra.settings import Settings, load_settings
+from mapping.present.render import (
     Blob,
     LiveBase,
     LiveData,
@@ -39,9 +32,16 @@ from mapping.render import (
     prepare_areas,
     prepare_asset_points,
 )
-from mapping.service_areas import assign_branches, branches_of, service_area_outlines
-from mapping.settings import Settings, load_settings
-from mapping.store import Store
+from mapping.records.assets import visible_to
+from mapping.records.store import Store
+from mapping.sources.datasets import (
+    Dataset,
+    DatasetEntry,
+    find_dataset,
+    frame_digest,
+    list_datasets,
+    load_dataset,
+)
 from ui import messages as msg
 
 T = TypeVar("T")

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from mapping.assets import CATEGORIES, category
-from mapping.catalog import language_group
-from mapping.datasets import Dataset, start_dataset
-from mapping.errors import MappingError
-from mapping.filters import MEASURES, Filters, clean_filters, default_indicator, service_tags
+from mapping.analysis.filters import MEASURES, Filters, clean_filters, default_indicator, service_tags
+from mapping.infra.errors import MappingError
+from mapping.records.assets import CATEGORIES, category
+from mapping.sources.catalog import language_group
+from mapping.sources.datasets import Dataset, start_dataset
 from ui import context
 from ui import messages as msg
 from ui.access import is_staff, staff_sign_in

@@ -9,9 +9,9 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from mapping.filters import METRES_PER, MeasureResult, format_distance
-from mapping.gaps import NEED_UNKNOWN, NOT_SURVEYED, RANKED, Coverage, SitePick
-from mapping.moe import RELIABILITY_BY_CODE
+from mapping.analysis.filters import METRES_PER, MeasureResult, format_distance
+from mapping.analysis.gaps import NEED_UNKNOWN, NOT_SURVEYED, RANKED, Coverage, SitePick
+from mapping.analysis.moe import RELIABILITY_BY_CODE
 from ui import messages as msg
 from ui import url
 

@@ -1,6 +1,6 @@
 """The live map component: one Leaflet map per page that stays alive across reruns.
 
-The map's base (built by folium, see :func:`mapping.render.live_base_map`) is sent once;
+The map's base (built by folium, see :func:`mapping.present.render.live_base_map`) is sent once;
 each large data set (area geometry, asset points, outlines) is sent once per content
 digest, only while the browser says it does not hold it; every rerun sends only what
 changed (per-area figures, the visible assets, the legend, the selection). Zoom and pan
@@ -17,7 +17,7 @@ from typing import Any, Literal
 import streamlit as st
 import streamlit.components.v1 as components
 
-from mapping.render import LiveBase, LiveData
+from mapping.present.render import LiveBase, LiveData
 
 Selection = tuple[Literal["area", "asset"], str]
 

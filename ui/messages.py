@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from mapping.escape import markdown_text
+from mapping.present.escape import markdown_text
 
 
 def error(text: object) -> None:

@@ -7,11 +7,11 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from mapping.assets import ENTRY_TECHNIQUES
-from mapping.catalog import language_name, parse_languages
-from mapping.datasets import Dataset
-from mapping.errors import MappingError
-from mapping.store import ACTION_STATUSES, Store
+from mapping.infra.errors import MappingError
+from mapping.records.assets import ENTRY_TECHNIQUES
+from mapping.records.store import ACTION_STATUSES, Store
+from mapping.sources.catalog import language_name, parse_languages
+from mapping.sources.datasets import Dataset
 from ui import messages as msg
 
 NONE = "(none)"

@@ -1,7 +1,7 @@
 """The "add your own data" form: upload files, map their columns, save the dataset.
 
-Widgets only; reading, checking and saving are in :mod:`mapping.uploads` and
-:mod:`mapping.datasets`.
+Widgets only; reading, checking and saving are in :mod:`mapping.sources.uploads` and
+:mod:`mapping.sources.datasets`.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from mapping.assets import CATEGORIES
-from mapping.catalog import LANGUAGE_GROUPS, ROLES, TOPICS
-from mapping.datasets import read_table, read_vector
-from mapping.errors import DataError, MappingError
-from mapping.escape import markdown_text as md
-from mapping.uploads import (
+from mapping.infra.errors import DataError, MappingError
+from mapping.present.escape import markdown_text as md
+from mapping.records.assets import CATEGORIES
+from mapping.sources.catalog import LANGUAGE_GROUPS, ROLES, TOPICS
+from mapping.sources.datasets import read_table, read_vector
+from mapping.sources.uploads import (
     ASSET_TYPES,
     BOUNDARY_TYPES,
     TABLE_TYPES,

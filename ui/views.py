@@ -1,6 +1,6 @@
 """Panels beside the map: the profile of a clicked area, the details of a clicked asset.
 
-Text from data goes through :func:`mapping.escape.markdown_text` before ``st.markdown``
+Text from data goes through :func:`mapping.present.escape.markdown_text` before ``st.markdown``
 so a name can never become a link, an image or markup.
 """
 
@@ -10,12 +10,12 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from mapping.areas import AreaSet
-from mapping.assets import category
-from mapping.escape import markdown_text as md
-from mapping.filters import MeasureResult, format_value
-from mapping.moe import RELIABILITY_BY_CODE
-from mapping.profile import AreaProfile, AssetDetails, Figure, describe_figure
+from mapping.analysis.filters import MeasureResult, format_value
+from mapping.analysis.moe import RELIABILITY_BY_CODE
+from mapping.analysis.profile import AreaProfile, AssetDetails, Figure, describe_figure
+from mapping.present.escape import markdown_text as md
+from mapping.records.assets import category
+from mapping.sources.areas import AreaSet
 
 
 def _figures_table(figures: tuple[Figure, ...]) -> pd.DataFrame:

@@ -1,6 +1,6 @@
 """Schema migrations (Alembic). :func:`upgrade` brings any database to the current schema.
 
-To add a change: edit the tables in :mod:`mapping.store`, then
+To add a change: edit the tables in :mod:`mapping.records.store`, then
 ``.venv/bin/alembic -c mapping/migrations/alembic.ini revision --autogenerate -m "what"``
 against a database at the previous head, and review the generated file.
 """

@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-from mapping.store import metadata
+from mapping.records.store import metadata
 
 config = context.config
 connection = config.attributes.get("connection")

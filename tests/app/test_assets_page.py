@@ -5,8 +5,8 @@ from pathlib import Path
 import pandas as pd
 from streamlit.testing.v1 import AppTest
 
-from mapping.assets import normalize_assets
-from mapping.store import Store
+from mapping.records.assets import normalize_assets
+from mapping.records.store import Store
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 

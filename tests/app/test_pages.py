@@ -201,8 +201,8 @@ def test_staff_remove_a_saved_dataset_from_the_data_page(tmp_path, monkeypatch):
     dataset leaves the picker and is kept under data/datasets/.removed/."""
     import json
 
-    from mapping.settings import load_settings
-    from mapping.uploads import save_dataset
+    from mapping.infra.settings import load_settings
+    from mapping.sources.uploads import save_dataset
 
     monkeypatch.setenv("NAM_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("NAM_TILES", "none")
@@ -333,7 +333,7 @@ def test_a_bad_nam_dataset_is_an_error_that_says_which(tmp_path, monkeypatch, va
 def test_the_map_from_the_keyboard_find_and_open_and_as_a_table(app):
     """Issue #17 items 1-2: areas and assets open from the keyboard (typing a name), and the
     map's findings are also a table: every area's value, margin and reliability."""
-    from mapping.demo import demo_dataset
+    from mapping.sources.demo import demo_dataset
 
     area_set, _ = demo_dataset()
     geoid = area_set.areas.index[7]

@@ -8,7 +8,7 @@ import urllib.parse
 import numpy as np
 import pytest
 
-from mapping.census import (
+from mapping.sources.census import (
     CensusClient,
     CensusError,
     census_csv_variables,
@@ -17,7 +17,7 @@ from mapping.census import (
     plan_variables,
     read_census_csv,
 )
-from mapping.datasets import find_dataset, list_datasets, load_dataset
+from mapping.sources.datasets import find_dataset, list_datasets, load_dataset
 from tests.census.tables import groups_2019
 
 PORTLAND_COUNTRIES = {"B05006_041": "Romania", "B05006_042": "Russia", "B05006_044": "Ukraine",
@@ -270,7 +270,7 @@ def test_boundary_zip_with_an_escaping_entry_is_refused(fake_census, settings, t
 
 
 def test_command_line_loads_for_a_scheduled_refresh(fake_census, tmp_path, monkeypatch, capsys):
-    from mapping.census import main
+    from mapping.sources.census import main
     monkeypatch.setenv("NAM_DATA_DIR", str(tmp_path / "data"))
     code = main(["--state", "53", "--county", "059", "--year", "2019",
                  "--api-base", f"{fake_census.url}/data",
@@ -310,7 +310,7 @@ def test_a_table_described_in_the_wrong_shape_is_a_clear_message(fake_census):
 def test_a_whole_table_load_names_true_region_totals(fake_census, settings):
     """Issue #15: a Census API load holds every line of B05006, so a region's countries sum
     to the region's own line of the table, and the figure is called the region."""
-    from mapping.community import community_profile
+    from mapping.analysis.community import community_profile
 
     labels = fake_census.groups[2019]["B05006"]
     values = {g: dict(cells) for g, cells in fake_census.values[2019].items()}  # a copy
@@ -412,7 +412,7 @@ def test_a_c16001_download_alone_with_a_geoid10_boundary_loads_exactly(census_da
     source file's column sums (Portland, 490 tracts)."""
     import geopandas as gpd
 
-    from mapping.census import import_downloads
+    from mapping.sources.census import import_downloads
     from tests.census.tables import C16001, labels
 
     wide = census_data["wide"]
@@ -437,7 +437,7 @@ def test_a_trimmed_b05006_download_is_read_and_named_partial(census_data, settin
                                                              shared):
     import geopandas as gpd
 
-    from mapping.census import import_downloads
+    from mapping.sources.census import import_downloads
     from tests.census.tables import B05006_2019, labels
 
     wide = census_data["wide"]
@@ -458,7 +458,7 @@ def test_a_trimmed_b05006_download_is_read_and_named_partial(census_data, settin
 def test_a_read_time_out_before_the_watchdog_is_too_slow_and_retried(fake_census, monkeypatch):
     """On a busy machine the watchdog's timer can fire after the socket's own time-out:
     that time-out is an answer too slow (retried), never 'cannot reach'."""
-    import mapping.web as web
+    import mapping.infra.web as web
 
     monkeypatch.setattr(web._Watchdog, "_fire", lambda self: None)  # a watchdog that is late
     fake_census.delay_next = 3

@@ -3,10 +3,10 @@
 import numpy as np
 import pytest
 
-from mapping.community import community_profile
-from mapping.filters import Filters, compute_measure, filter_assets
-from mapping.gaps import candidate_sites, gap_table, greedy_sites
-from mapping.service_areas import assign_branches, branches_of, summarize_branches
+from mapping.analysis.community import community_profile
+from mapping.analysis.filters import Filters, compute_measure, filter_assets
+from mapping.analysis.gaps import candidate_sites, gap_table, greedy_sites
+from mapping.analysis.service_areas import assign_branches, branches_of, summarize_branches
 
 
 @pytest.fixture(scope="module")
@@ -81,8 +81,8 @@ def test_cook_gaps_rank_only_where_chicago_was_surveyed(cook, shared):
     lies 6 km or more from the nearest asset of the surveyed sources."""
     import geopandas as gpd
 
-    from mapping.gaps import NOT_SURVEYED, RANKED, coverages_of, surveyed_areas
-    from mapping.projection import area_points
+    from mapping.analysis.gaps import NOT_SURVEYED, RANKED, coverages_of, surveyed_areas
+    from mapping.sources.projection import area_points
 
     files = sorted((shared / "chicago_cook" / "assets").glob("*.geojson"))
     points = gpd.GeoDataFrame(

@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mapping.datasets import to_numbers
-from mapping.filters import Filters, compute_measure, filter_assets
-from mapping.moe import Reliability
-from mapping.profile import area_profile
+from mapping.analysis.filters import Filters, compute_measure, filter_assets
+from mapping.analysis.moe import Reliability
+from mapping.analysis.profile import area_profile
+from mapping.sources.datasets import to_numbers
 
 SENTINEL = -666666666
 
@@ -56,7 +56,7 @@ def test_cook_totals_equal_source_column_sums(cook, shared, cook_everything, var
 @pytest.fixture(scope="module")
 def cook_everything(cook):
     """The profile of all of Cook County, made once."""
-    from mapping.community import community_profile
+    from mapping.analysis.community import community_profile
 
     return community_profile(cook.area_set, cook.assets, list(cook.area_set.areas.index),
                              title="all")
@@ -140,8 +140,8 @@ def test_portland_regions_are_named_as_the_few_countries_they_are(portland, shar
     """Issue #15: Portland carries 14 countries of birth (per its variable list) and no
     foreign-born total; a region figure is the sum of its countries present and says so,
     never the region's total; the profile lists the countries and says the total is absent."""
-    from mapping.catalog import region_of_country
-    from mapping.community import community_profile, profile_csv
+    from mapping.analysis.community import community_profile, profile_csv
+    from mapping.sources.catalog import region_of_country
 
     codes = pd.read_csv(shared / "portland_msa" / "variable_codes.csv")
     countries = codes.loc[codes["acs_variable"].str.startswith("B05006"), "label_in_source"]
@@ -171,7 +171,7 @@ def test_portland_everything_profile_equals_the_source_sums(portland, shared):
     the LEP total (missing from the profile before) is the sum of the 12 C16001 columns,
     and its MOE is the Bureau's rule applied once over all 12 x 490 cells (computed here
     from the source file)."""
-    from mapping.community import community_profile
+    from mapping.analysis.community import community_profile
 
     wide = pd.read_csv(shared / "portland_msa" / "acs2019_lep_birthplace_tracts_wide.csv",
                        dtype={"GEOID": str})
@@ -199,7 +199,7 @@ def test_portland_everything_profile_equals_the_source_sums(portland, shared):
 def test_cook_everything_profile_shows_the_lep_total_from_its_one_column(cook, shared):
     """Issue #10: Cook has only an all-language LEP column (DP02); the profile showed no
     LEP at all. Its total is the column's sum over the tracts that have a number."""
-    from mapping.community import community_profile
+    from mapping.analysis.community import community_profile
 
     dp = _cook_rows(shared, "acs2021_il_tracts_dp_profile.csv", id_col="geo_id")
     column = pd.to_numeric(dp["speaks_english_less_very_well"], errors="coerce")

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-from mapping.store import Store
+from mapping.records.store import Store
 
 POSTGRES_URL = os.environ.get("NAM_TEST_POSTGRES_URL",
                               "postgresql+psycopg://nam:nam@127.0.0.1:5432/nam_test")

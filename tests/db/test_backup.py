@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from mapping.backup import backup, restore
-from mapping.errors import DataError
-from mapping.store import Store
+from mapping.infra.errors import DataError
+from mapping.records.backup import backup, restore
+from mapping.records.store import Store
 from tests.db.conftest import ASSET
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -93,7 +93,7 @@ def test_the_backup_command_round_trip(tmp_path):
     store = Store(f"sqlite:///{tmp_path / 'assets.db'}")
     store.create_asset(ASSET, user="Ana")
     store.close()
-    run = [sys.executable, "-m", "mapping.backup"]
+    run = [sys.executable, "-m", "mapping.records.backup"]
     out = subprocess.run([*run, "backup", "--to", str(tmp_path / "b.db")], env=env, cwd=ROOT,
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr

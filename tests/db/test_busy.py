@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-import mapping.store as store_module
-from mapping.assets import normalize_assets
-from mapping.errors import DataError
-from mapping.store import Store
+import mapping.records.store as store_module
+from mapping.infra.errors import DataError
+from mapping.records.assets import normalize_assets
+from mapping.records.store import Store
 from tests.db.conftest import ASSET
 
 

@@ -8,9 +8,9 @@ import json
 
 import pandas as pd
 
-from mapping.assets import normalize_assets
-from mapping.exports import export_frame
-from mapping.hsds import HSDS_SOURCE, already_here, read_hsds, write_hsds3_json
+from mapping.interchange.exports import export_frame
+from mapping.interchange.hsds import HSDS_SOURCE, already_here, read_hsds, write_hsds3_json
+from mapping.records.assets import normalize_assets
 
 
 def _package(tmp_path, name, frame):

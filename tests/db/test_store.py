@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from mapping.assets import ENTRY_TECHNIQUES, field_changes, normalize_assets
-from mapping.datasets import load_assets, read_spec
-from mapping.errors import DataError
-from mapping.store import EditConflict, Store, contacts
+from mapping.infra.errors import DataError
+from mapping.records.assets import ENTRY_TECHNIQUES, field_changes, normalize_assets
+from mapping.records.store import EditConflict, Store, contacts
+from mapping.sources.datasets import load_assets, read_spec
 from tests.db.conftest import ASSET
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -117,7 +117,7 @@ def test_a_writer_killed_mid_transaction_leaves_the_database_whole(store_url):
     code = textwrap.dedent(f"""
         import sys, time
         sys.path.insert(0, {str(ROOT)!r})
-        from mapping.store import Store
+        from mapping.records.store import Store
         s = Store({store_url!r})
         with s.writing() as conn:
             s._insert(conn, {{"asset_id": "half", "name": "Half written", "category": "food",

@@ -19,7 +19,7 @@ import pytest
 import shapely
 from playwright.sync_api import expect
 
-from mapping.store import Store
+from mapping.records.store import Store
 
 pytestmark = pytest.mark.e2e
 

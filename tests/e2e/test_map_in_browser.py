@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
-from mapping.assets import normalize_assets
-from mapping.filters import Filters, compute_measure
-from mapping.render import build_map, prepare_areas
+from mapping.analysis.filters import Filters, compute_measure
+from mapping.present.render import build_map, prepare_areas
+from mapping.records.assets import normalize_assets
 
 pytestmark = pytest.mark.e2e
 

@@ -17,9 +17,9 @@ import pandas as pd
 import pytest
 from playwright.sync_api import expect
 
-from mapping.assets import normalize_assets
-from mapping.exports import export_frame
-from mapping.hsds import write_hsds3_json
+from mapping.interchange.exports import export_frame
+from mapping.interchange.hsds import write_hsds3_json
+from mapping.records.assets import normalize_assets
 
 NAMES = ("Okapi Legal Clinic", "Okapi ESL Classes", "Okapi Food Pantry")  # a name no other asset has
 

@@ -10,8 +10,8 @@ import geopandas as gpd
 import pandas as pd
 from playwright.sync_api import expect
 
-from mapping.datasets import find_dataset, load_dataset
-from mapping.settings import load_settings
+from mapping.infra.settings import load_settings
+from mapping.sources.datasets import find_dataset, load_dataset
 
 
 def test_upload_a_boundary_and_a_wide_table_and_save_by_accepting_the_proposal(

@@ -20,11 +20,11 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-import mapping.geocode as geocode
-from mapping.datasets import parse_latlon
-from mapping.errors import DataError
-from mapping.geocode import Address, CensusGeocoder, NominatimGeocoder, geocode_with_cache
-from mapping.store import Store
+import mapping.records.geocode as geocode
+from mapping.infra.errors import DataError
+from mapping.records.geocode import Address, CensusGeocoder, NominatimGeocoder, geocode_with_cache
+from mapping.records.store import Store
+from mapping.sources.datasets import parse_latlon
 
 
 @pytest.fixture(scope="module")
@@ -359,8 +359,8 @@ def test_every_ohana_location_is_placed_with_its_schedules_and_languages(shared,
     """Issue #16: the real San Mateo sample's 22 locations all become assets. The one with
     no coordinates (a virtual location with a mailing address) is placed by the geocoder;
     the local server places only that address, at a point chosen for the test."""
-    from mapping.assets import normalize_assets
-    from mapping.hsds import place_by_address, read_hsds
+    from mapping.interchange.hsds import place_by_address, read_hsds
+    from mapping.records.assets import normalize_assets
 
     server = _Server(_census_handler({"123 MAIN STREET": (38.8462, -77.3064, "51059440100")}))
     try:

@@ -8,15 +8,15 @@ import pandas as pd
 import pytest
 import shapely
 
-from mapping.areas import AreaSet, area_km2
-from mapping.assets import normalize_assets
-from mapping.catalog import Catalog, Variable
-from mapping.community import areas_in_shape, community_profile, compare_profiles, profile_csv
-from mapping.errors import DataError
-from mapping.escape import neutralise_formula
-from mapping.filters import Filters, compute_measure
-from mapping.gaps import access, candidate_sites, gap_table, greedy_sites
-from mapping.service_areas import assign_branches, summarize_branches
+from mapping.analysis.community import areas_in_shape, community_profile, compare_profiles, profile_csv
+from mapping.analysis.filters import Filters, compute_measure
+from mapping.analysis.gaps import access, candidate_sites, gap_table, greedy_sites
+from mapping.analysis.service_areas import assign_branches, summarize_branches
+from mapping.infra.errors import DataError
+from mapping.present.escape import neutralise_formula
+from mapping.records.assets import normalize_assets
+from mapping.sources.areas import AreaSet, area_km2
+from mapping.sources.catalog import Catalog, Variable
 
 UTM = "EPSG:32616"  # UTM 16N, metres; the tests place everything near Chicago
 X0, Y0 = 440_000.0, 4_630_000.0
@@ -199,7 +199,7 @@ def test_bad_drawn_shapes_are_refused(shape, message):
 
 
 def test_highlight_outlines_label_worst_areas_and_picks():
-    from mapping.gaps import highlight_outlines
+    from mapping.analysis.gaps import highlight_outlines
     areas = _area_set([(0, 0), (600, 0), (5000, 0)], [100, 80, 150])
     gaps = gap_table(areas, compute_measure(areas, Filters(languages=("spanish",))),
                      _assets([(50_000, 0)]))
@@ -261,7 +261,7 @@ def test_areas_outside_the_coverage_are_not_surveyed_and_never_ranked_or_sited()
     """Issue #10: A2 and A3 lie outside where the services' source was surveyed (areas A0
     and A1 declared): they are not gaps however far they are, and no site is picked for
     them; A1 has no need figure: listed apart, not ranked at the bottom as a need of 0."""
-    from mapping.gaps import NEED_UNKNOWN, NOT_SURVEYED, RANKED, Coverage, surveyed_areas
+    from mapping.analysis.gaps import NEED_UNKNOWN, NOT_SURVEYED, RANKED, Coverage, surveyed_areas
 
     areas = _area_set([(0, 0), (600, 0), (20_000, 0), (30_000, 0)],
                       [100, float("nan"), 500, 400])
@@ -279,7 +279,7 @@ def test_areas_outside_the_coverage_are_not_surveyed_and_never_ranked_or_sited()
 
 
 def test_a_derived_coverage_holds_the_surveyed_points_and_not_far_away():
-    from mapping.gaps import coverages_of, surveyed_areas
+    from mapping.analysis.gaps import coverages_of, surveyed_areas
 
     areas = _area_set([(0, 0), (1000, 1000), (15_000, 0)], [1, 1, 1])
     assets = _assets([(0, 0), (2000, 0), (0, 2000), (2000, 2000)])

@@ -2,7 +2,8 @@
 
 import pytest
 
-from mapping.catalog import (
+from mapping.infra.errors import DataError
+from mapping.sources.catalog import (
     Catalog,
     Variable,
     groups_of_language,
@@ -10,7 +11,6 @@ from mapping.catalog import (
     parse_languages,
     region_of_country,
 )
-from mapping.errors import DataError
 
 
 @pytest.mark.parametrize("text,code", [
@@ -93,7 +93,7 @@ def test_variable_rejects_unknown_values(kwargs, message):
 
 def test_residual_lines_count_in_their_region_but_are_not_countries():
     """Issue #10 item 5: 'Other Eastern Asia' was listed (and matched) as a country."""
-    from mapping.catalog import Catalog, Variable
+    from mapping.sources.catalog import Catalog, Variable
 
     japan = Variable("jp", "Born in Japan", "origin", region="Asia", country="Japan")
     rest = Variable("oea", "Born elsewhere in Eastern Asia (Other Eastern Asia)", "origin",

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from mapping.datasets import (
+from mapping.infra.errors import DataError, UploadRejected
+from mapping.sources.datasets import (
     LoadReport,
     check_zip,
     load_assets,
@@ -21,7 +22,6 @@ from mapping.datasets import (
     parse_latlon,
     to_numbers,
 )
-from mapping.errors import DataError, UploadRejected
 
 
 @pytest.mark.parametrize("values,kwargs,expected", [
@@ -195,7 +195,7 @@ def test_a_table_without_a_geoid_column_joins_through_a_key_template(tmp_path, s
     import geopandas as gpd
     import shapely
 
-    from mapping.datasets import load_from_spec
+    from mapping.sources.datasets import load_from_spec
 
     geoids = ["36061000100", "36061000201", "36005002201"]
     gpd.GeoDataFrame({"GEOID10": geoids}, geometry=[shapely.box(i, 0, i + 1, 1)
@@ -219,7 +219,7 @@ def test_a_table_without_a_geoid_column_joins_through_a_key_template(tmp_path, s
 
 
 def test_a_key_template_naming_a_missing_column_says_which(tmp_path, settings):
-    from mapping.datasets import id_values
+    from mapping.sources.datasets import id_values
 
     with pytest.raises(DataError, match=r"names column 'TRACTCE', which is not in the file"):
         id_values(pd.DataFrame({"TRACT": [1]}), "36{TRACTCE:6}", what="lep.csv")
@@ -227,7 +227,7 @@ def test_a_key_template_naming_a_missing_column_says_which(tmp_path, settings):
 
 def test_a_text_file_named_geojson_gets_a_message_without_paths_or_gdal(tmp_path):
     """Issue #13 item 5: the message showed the server's temporary path and GDAL's advice."""
-    from mapping.datasets import read_vector
+    from mapping.sources.datasets import read_vector
 
     fake = tmp_path / "tracts.geojson"
     fake.write_text("GEOID,name\n1,a\n")

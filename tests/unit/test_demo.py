@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from mapping.assets import CATEGORY_KEYS
-from mapping.demo import demo_dataset
+from mapping.records.assets import CATEGORY_KEYS
+from mapping.sources.demo import demo_dataset
 
 
 def test_same_code_same_data(demo):

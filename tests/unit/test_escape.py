@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from mapping.escape import html_text, js_json, js_string, markdown_text, safe_url
+from mapping.present.escape import html_text, js_json, js_string, markdown_text, safe_url
 
 
 @pytest.mark.parametrize("text,expected", [

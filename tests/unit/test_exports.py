@@ -6,8 +6,8 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from mapping.assets import normalize_assets
-from mapping.exports import export_frame, to_csv, to_geojson, to_geopackage
+from mapping.interchange.exports import export_frame, to_csv, to_geojson, to_geopackage
+from mapping.records.assets import normalize_assets
 
 
 @pytest.fixture

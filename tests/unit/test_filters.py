@@ -8,10 +8,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from mapping.areas import AreaSet
-from mapping.assets import normalize_assets
-from mapping.catalog import Catalog, Variable
-from mapping.filters import (
+from mapping.analysis.filters import (
     Filters,
     clean_filters,
     compute_measure,
@@ -19,6 +16,9 @@ from mapping.filters import (
     format_value,
     selected_origins,
 )
+from mapping.records.assets import normalize_assets
+from mapping.sources.areas import AreaSet
+from mapping.sources.catalog import Catalog, Variable
 
 
 def _areas() -> AreaSet:
@@ -168,13 +168,13 @@ def test_format_value(value, kind, text):
     ({"unverified_months": 6}, ["Clinica", "Chinatown Library", "Latino center", "Closed"]),
 ])
 def test_search_records(kwargs, expected):
-    from mapping.assets import search_records
+    from mapping.records.assets import search_records
     records = _assets_all()
     assert search_records(records, **kwargs)["name"].tolist() == expected
 
 
 def test_search_records_not_verified_recently():
-    from mapping.assets import search_records
+    from mapping.records.assets import search_records
     records = _assets_all().assign(last_verified=[pd.Timestamp("2026-10-01"), None,
                                                   pd.Timestamp("2025-01-01"), None])
     stale = search_records(records, unverified_months=6, today="2026-11-27")
@@ -196,7 +196,7 @@ def _assets_all():
 
 
 def test_reject_outside_the_loaded_areas_says_where():
-    from mapping.assets import reject_outside
+    from mapping.records.assets import reject_outside
     records = _assets_all()
     records.loc[records["name"] == "Closed", "geometry"] = shapely.Point(5, 5)
     inside, problems = reject_outside(records, _areas().areas, where="Test County")
@@ -206,7 +206,7 @@ def test_reject_outside_the_loaded_areas_says_where():
 
 
 def test_visible_to_hides_staff_sites_from_the_public():
-    from mapping.assets import visible_to
+    from mapping.records.assets import visible_to
     frame = pd.DataFrame([{"name": "Public", "category": "food", "latitude": 0, "longitude": 0},
                           {"name": "Staff", "category": "food", "visibility": "staff",
                            "latitude": 0, "longitude": 0},
@@ -218,7 +218,7 @@ def test_visible_to_hides_staff_sites_from_the_public():
 
 
 def test_search_records_by_language_served():
-    from mapping.assets import search_records
+    from mapping.records.assets import search_records
     records = _assets().assign(branch=["North", "South", "North", "South"])
     assert search_records(records, languages=["zh"])["name"].tolist() == ["Chinatown Library"]
     assert search_records(records, languages=["es"], branches=["North"])["name"].tolist() == [
@@ -226,6 +226,6 @@ def test_search_records_by_language_served():
 
 
 def test_search_records_by_service():
-    from mapping.assets import search_records
+    from mapping.records.assets import search_records
     assert search_records(_assets(), services=["Tax preparation"])["name"].tolist() == [
         "Latino center"]

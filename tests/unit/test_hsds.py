@@ -9,9 +9,9 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 
-from mapping.assets import normalize_assets
-from mapping.exports import export_frame
-from mapping.hsds import read_hsds, write_hsds
+from mapping.interchange.exports import export_frame
+from mapping.interchange.hsds import read_hsds, write_hsds
+from mapping.records.assets import normalize_assets
 
 
 def _unzip(data: bytes, folder):

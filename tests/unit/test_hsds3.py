@@ -18,9 +18,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mapping.assets import ASSET_COLUMNS, normalize_assets
-from mapping.exports import export_frame
-from mapping.hsds import read_hsds, write_hsds3_json, write_hsds3_tabular
+from mapping.interchange.exports import export_frame
+from mapping.interchange.hsds import read_hsds, write_hsds3_json, write_hsds3_tabular
+from mapping.records.assets import ASSET_COLUMNS, normalize_assets
 
 jsonschema = pytest.importorskip("jsonschema")
 frictionless = pytest.importorskip("frictionless")

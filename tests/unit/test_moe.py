@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from mapping.moe import (
+from mapping.analysis.moe import (
     Reliability,
     coefficient_of_variation,
     difference_test,

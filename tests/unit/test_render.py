@@ -13,9 +13,8 @@ import pandas as pd
 import pytest
 import shapely
 
-from mapping.assets import normalize_assets
-from mapping.filters import Filters, compute_measure
-from mapping.render import (
+from mapping.analysis.filters import Filters, compute_measure
+from mapping.present.render import (
     area_features_json,
     area_geometry_blob,
     build_map,
@@ -27,6 +26,7 @@ from mapping.render import (
     prepare_areas,
     prepare_asset_points,
 )
+from mapping.records.assets import normalize_assets
 
 HOSTILE = ["<img src=x onerror=alert(1)>", "${alert(1)}", "`);alert(1);(`", "</script><b>x",
            "back\\slash \"quote\""]
@@ -279,7 +279,7 @@ def test_categories_that_look_alike_to_colour_blind_viewers_differ_in_shape():
     shapes."""
     import itertools
 
-    from mapping.assets import CATEGORIES, MARKER_SHAPES
+    from mapping.records.assets import CATEGORIES, MARKER_SHAPES
 
     close = []
     for a, b in itertools.combinations(CATEGORIES, 2):
@@ -295,7 +295,7 @@ def test_categories_that_look_alike_to_colour_blind_viewers_differ_in_shape():
 def test_no_data_stands_apart_from_every_class_for_every_viewer():
     """Issue #17 item 7: the no-data grey was within 7.4-9.8 (CIE76) of the lightest class
     for colour-blind viewers, and 1.4:1 against the legend's white."""
-    from mapping.render import NO_DATA_COLOR, PALETTES
+    from mapping.present.render import NO_DATA_COLOR, PALETTES
 
     for colors in PALETTES.values():
         for color in colors:

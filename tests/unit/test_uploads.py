@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 import shapely
 
-from mapping.datasets import find_dataset, list_datasets, load_dataset, read_table
-from mapping.errors import ConfigError, DataError, UploadRejected
-from mapping.settings import load_settings
-from mapping.uploads import (
+from mapping.infra.errors import ConfigError, DataError, UploadRejected
+from mapping.infra.settings import load_settings
+from mapping.sources.datasets import find_dataset, list_datasets, load_dataset, read_table
+from mapping.sources.uploads import (
     build_spec,
     numeric_columns,
     prune_folders,
@@ -205,7 +205,7 @@ def test_the_form_proposes_a_regional_agencys_table_right(tmp_path):
     """Issue #13 item 4: a 2010-tract agency file (GEOID10, counts with MOEs as
     ..._CntEst/..._CntMOE, a percentage column, STATEFP10 and NAME10) got all its columns
     offered as statistics, each 'population', and the first column as the id."""
-    from mapping.uploads import propose_join, propose_variables
+    from mapping.sources.uploads import propose_join, propose_variables
 
     areas = gpd.GeoDataFrame({"STATEFP10": ["41"] * 3, "GEOID10": ["41051000100",
                               "41051000200", "41051000301"], "NAMELSAD10": ["T1", "T2", "T3"]},
@@ -230,8 +230,8 @@ def test_the_form_proposes_a_regional_agencys_table_right(tmp_path):
 
 
 def test_the_form_proposes_portlands_acs_codes_with_their_meaning(shared):
-    from mapping.catalog import LANGUAGE_GROUPS
-    from mapping.uploads import propose_join, propose_variables
+    from mapping.sources.catalog import LANGUAGE_GROUPS
+    from mapping.sources.uploads import propose_join, propose_variables
 
     wide = read_table(shared / "portland_msa" / "acs2019_lep_birthplace_tracts_wide.csv")
     areas = gpd.read_file(shared / "portland_msa" / "tracts_pdx_msa_2010.geojson")

@@ -7,7 +7,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from mapping.areas import drawable
+from mapping.sources.areas import drawable
 
 
 def metric_crs(geometry: gpd.GeoSeries) -> CRS:

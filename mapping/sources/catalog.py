@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pycountry
 
-from mapping.errors import DataError
+from mapping.infra.errors import DataError
 
 TOPICS: dict[str, str] = {
     "population": "Population",
@@ -293,7 +293,7 @@ class Variable:
         part of its region's total, but not a country (never listed or matched as one).
     parts
         For a derived sum (the LEP total): the variables it adds up, so a total over many
-        areas is taken over their cells (see :func:`mapping.moe.total_over_areas`).
+        areas is taken over their cells (see :func:`mapping.analysis.moe.total_over_areas`).
     """
 
     id: str
@@ -407,7 +407,7 @@ class Catalog:
         """How a region's figure is named: the region itself when the dataset holds all its
         countries, else which of its countries are summed (never called the region's total).
 
-        >>> from mapping.catalog import Catalog, Variable
+        >>> from mapping.sources.catalog import Catalog, Variable
         >>> v = Variable("a", "Born in Spain", "origin", region="Europe", country="Spain")
         >>> Catalog((v,)).region_label("Europe")
         "Europe: only Spain (1 of the region's countries in this dataset)"

@@ -16,14 +16,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from mapping.areas import drawable
-from mapping.catalog import (
+from mapping.infra.errors import DataError
+from mapping.sources.areas import drawable
+from mapping.sources.catalog import (
     groups_of_language,
     language_name,
     parse_languages,
     region_of_country,
 )
-from mapping.errors import DataError
 
 
 @dataclass(frozen=True)

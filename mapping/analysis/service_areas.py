@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from mapping.areas import AreaSet, drawable
-from mapping.catalog import language_group
-from mapping.community import sum_over_areas, total_of
-from mapping.errors import DataError
-from mapping.projection import area_points, metric_crs, metric_points, nearest_sites
-from mapping.render import simplify_tolerance
+from mapping.analysis.community import sum_over_areas, total_of
+from mapping.infra.errors import DataError
+from mapping.present.render import simplify_tolerance
+from mapping.sources.areas import AreaSet, drawable
+from mapping.sources.catalog import language_group
+from mapping.sources.projection import area_points, metric_crs, metric_points, nearest_sites
 
 #: An area farther than this from every branch belongs to none (setting NAM_BRANCH_MAX_KM).
 DEFAULT_BRANCH_MAX_M = 10_000.0

@@ -8,12 +8,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from mapping.areas import AreaSet
-from mapping.assets import category
-from mapping.catalog import Variable, language_group, language_name
-from mapping.errors import DataError
-from mapping.escape import safe_url
-from mapping.moe import Reliability, moe_of_proportion, reliability
+from mapping.analysis.moe import Reliability, moe_of_proportion, reliability
+from mapping.infra.errors import DataError
+from mapping.present.escape import safe_url
+from mapping.records.assets import category
+from mapping.sources.areas import AreaSet
+from mapping.sources.catalog import Variable, language_group, language_name
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def area_profile(area_set: AreaSet, assets: gpd.GeoDataFrame, geoid: str, *, top
                  ) -> AreaProfile:
     """Return the profile of one area: population, foreign-born, top origins and languages.
 
-    ``assets`` must carry a ``geoid`` column (as :func:`mapping.datasets.load_dataset`
+    ``assets`` must carry a ``geoid`` column (as :func:`mapping.sources.datasets.load_dataset`
     gives); the listed assets are those inside the area.
     """
     if geoid not in area_set.areas.index:

@@ -22,10 +22,10 @@ from typing import Any
 
 import pandas as pd
 
-from mapping.catalog import LANGUAGE_GROUPS, ROLES
-from mapping.datasets import SPECS_DIR, LoadReport, check_zip, load_from_spec, normalize_ids
-from mapping.errors import DataError, UploadRejected
-from mapping.settings import Settings
+from mapping.infra.errors import DataError, UploadRejected
+from mapping.infra.settings import Settings
+from mapping.sources.catalog import LANGUAGE_GROUPS, ROLES
+from mapping.sources.datasets import SPECS_DIR, LoadReport, check_zip, load_from_spec, normalize_ids
 
 BOUNDARY_TYPES = (".geojson", ".json", ".gpkg", ".zip")
 TABLE_TYPES = (".csv",)
@@ -175,7 +175,7 @@ def slugify(name: str) -> str:
 def build_spec(*, name: str, source: str, year: str, areas: Mapping[str, Any],
                tables: Sequence[Mapping[str, Any]], assets: Sequence[Mapping[str, Any]] = ()
                ) -> dict[str, Any]:
-    """Return a dataset description (see :mod:`mapping.datasets`) from a user's choices."""
+    """Return a dataset description (see :mod:`mapping.sources.datasets`) from a user's choices."""
     if not name.strip():
         raise DataError("give the dataset a name")
     if not tables or not any(t.get("variables") for t in tables):
@@ -232,7 +232,7 @@ def save_dataset(spec: Mapping[str, Any], files: Mapping[str, Path], settings: S
 # ---------------------------------------------------------------- proposing a mapping
 
 #: ACS variables whose meaning does not change between releases (C16001's language lines
-#: are added from :data:`mapping.catalog.LANGUAGE_GROUPS`, in table order, below).
+#: are added from :data:`mapping.sources.catalog.LANGUAGE_GROUPS`, in table order, below).
 _KNOWN_ACS = {
     "B01001_001": ("Total population", "population", "total_population"),
     "B01003_001": ("Total population", "population", "total_population"),

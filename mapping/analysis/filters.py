@@ -15,10 +15,10 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from mapping.areas import AreaSet
-from mapping.assets import CATEGORY_KEYS, serves_communities, serves_languages
-from mapping.catalog import Catalog, Variable, language_group
-from mapping.moe import coefficient_of_variation, moe_of_proportion, moe_of_sum, reliability_of_cv
+from mapping.analysis.moe import coefficient_of_variation, moe_of_proportion, moe_of_sum, reliability_of_cv
+from mapping.records.assets import CATEGORY_KEYS, serves_communities, serves_languages
+from mapping.sources.areas import AreaSet
+from mapping.sources.catalog import Catalog, Variable, language_group
 
 MEASURES: dict[str, str] = {
     "count": "Number of people",
@@ -121,7 +121,7 @@ class MeasureResult:
 
     ``values`` is indexed by ``geoid`` (areas order) with columns ``estimate``, ``moe``
     (of the count), ``value``, ``value_moe`` (of what is shown), ``cv`` and
-    ``reliability`` (a :class:`~mapping.moe.Reliability` code).
+    ``reliability`` (a :class:`~mapping.analysis.moe.Reliability` code).
     """
 
     label: str

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from mapping.catalog import Catalog
-from mapping.errors import DataError
+from mapping.infra.errors import DataError
+from mapping.sources.catalog import Catalog
 
 #: Equal-area CRS used for densities (NSIDC EASE-Grid 2.0 Global, metres).
 EQUAL_AREA_CRS = "EPSG:6933"

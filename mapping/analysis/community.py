@@ -19,12 +19,7 @@ import pandas as pd
 import shapely
 import shapely.geometry
 
-from mapping.areas import AreaSet, drawable
-from mapping.assets import category
-from mapping.catalog import TOPICS, language_group, language_name
-from mapping.errors import DataError
-from mapping.escape import html_text, neutralise_formula
-from mapping.moe import (
+from mapping.analysis.moe import (
     Total,
     coefficient_of_variation,
     difference_test,
@@ -32,7 +27,12 @@ from mapping.moe import (
     reliability_of_cv,
     total_over_areas,
 )
-from mapping.projection import area_points
+from mapping.infra.errors import DataError
+from mapping.present.escape import html_text, neutralise_formula
+from mapping.records.assets import category
+from mapping.sources.areas import AreaSet, drawable
+from mapping.sources.catalog import TOPICS, language_group, language_name
+from mapping.sources.projection import area_points
 
 PROFILE_COLUMNS = ("section", "variable", "label", "estimate", "moe", "share", "share_moe",
                    "universe", "cv", "reliability", "source_variables", "note")
@@ -191,7 +191,7 @@ COMPARISON_COLUMNS = ("section", "variable", "label", "selection", "estimate", "
 
 def compare_profiles(profiles: Sequence[CommunityProfile]) -> pd.DataFrame:
     """Return the figures of two or more selections side by side, each tested against the
-    first with the Census Bureau's test (:func:`mapping.moe.difference_test`).
+    first with the Census Bureau's test (:func:`mapping.analysis.moe.difference_test`).
 
     One row per figure and selection (:data:`COMPARISON_COLUMNS`), for the figures every
     selection has. Shares are compared where both have one (selections of different sizes

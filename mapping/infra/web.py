@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from mapping.errors import DataError
+from mapping.infra.errors import DataError
 
 USER_AGENT = "newcomer-asset-map (public library asset mapping)"
 CHUNK = 64 * 1024

@@ -26,8 +26,8 @@ from typing import Any, Protocol
 
 import pandas as pd
 
-from mapping import web
-from mapping.errors import DataError
+from mapping.infra import web
+from mapping.infra.errors import DataError
 
 CENSUS_GEOCODER = "https://geocoding.geo.census.gov/geocoder"
 BATCH_LIMIT = 10_000
@@ -219,7 +219,7 @@ class NominatimGeocoder:
 
 
 def _bounded_adapter(**kwargs: Any) -> Any:
-    """A geopy adapter whose answers are bounded by :func:`mapping.web.ask` (size and total
+    """A geopy adapter whose answers are bounded by :func:`mapping.infra.web.ask` (size and total
     time); geopy's own adapters read an answer whole, however large or slow."""
     from geopy.adapters import AdapterHTTPError, BaseSyncAdapter
     from geopy.exc import GeocoderParseError, GeocoderServiceError, GeocoderTimedOut, GeocoderUnavailable
@@ -281,7 +281,7 @@ def geocode_with_cache(addresses: Sequence[Address], geocoder: CensusGeocoder | 
 
 
 class GeocodeCache(Protocol):
-    """What a cache does; :class:`mapping.store.Store` keeps it in the database."""
+    """What a cache does; :class:`mapping.records.store.Store` keeps it in the database."""
 
     def lookup(self, provider: str, keys: Sequence[str]) -> dict[str, Geocode]:
         """Return the cached answers for these normalised addresses."""

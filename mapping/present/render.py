@@ -5,7 +5,7 @@ The payload is the performance. Geometry is prepared once per dataset
 GeoJSON text cached per area); each rerun only adds a few short properties per area and
 a compact array of asset points. Styling and tooltips are JavaScript functions that read
 those properties, so Python never loops over styles. Everything from data is escaped by
-:mod:`mapping.escape` before it reaches the page.
+:mod:`mapping.present.escape` before it reaches the page.
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ from folium.map import Layer
 from folium.plugins import Draw
 from jinja2 import Template
 
-from mapping.areas import AreaSet, drawable
-from mapping.assets import CATEGORIES, display_points
-from mapping.escape import html_text, js_json, js_string
-from mapping.filters import MeasureResult, format_value
-from mapping.moe import RELIABILITY_BY_CODE
+from mapping.analysis.filters import MeasureResult, format_value
+from mapping.analysis.moe import RELIABILITY_BY_CODE
+from mapping.present.escape import html_text, js_json, js_string
+from mapping.records.assets import CATEGORIES, display_points
+from mapping.sources.areas import AreaSet, drawable
 
 #: ColorBrewer YlGnBu, by number of classes.
 PALETTES: dict[int, tuple[str, ...]] = {
@@ -332,7 +332,7 @@ def asset_points_json(assets: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> str:
     """Return assets as a compact JSON array ``[lat, lon, category, id, name, approx]``.
 
     Sensitive sites are placed at their area's centre (see
-    :func:`mapping.assets.display_points`) and flagged so the tooltip says so.
+    :func:`mapping.records.assets.display_points`) and flagged so the tooltip says so.
     """
     if assets.empty:
         return "[]"

@@ -24,10 +24,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from mapping.areas import AreaSet, drawable
-from mapping.errors import DataError
-from mapping.filters import MeasureResult
-from mapping.projection import (
+from mapping.analysis.filters import MeasureResult
+from mapping.infra.errors import DataError
+from mapping.sources.areas import AreaSet, drawable
+from mapping.sources.projection import (
     DERIVED_COVERAGE_RULE,
     area_points,
     coverage_from_points,
@@ -106,7 +106,7 @@ def coverages_of(matching: gpd.GeoDataFrame, assets: gpd.GeoDataFrame,
     """Return the coverage of every source the ``matching`` services come from, taken over
     all that source's ``assets`` (not only those matching a filter: the survey covered
     where it went). A source's declared coverage is used as given; otherwise it is derived
-    from its points by :data:`mapping.projection.DERIVED_COVERAGE_RULE`. Assets entered by
+    from its points by :data:`mapping.sources.projection.DERIVED_COVERAGE_RULE`. Assets entered by
     staff form one source of their own."""
     if matching.empty:
         return []
@@ -156,7 +156,7 @@ def gap_table(area_set: AreaSet, need: MeasureResult, matching: gpd.GeoDataFrame
     """Return every area with need, access and gap score: the ranked ones worst first, then
     those left out of the ranking, with why (``status``).
 
-    ``need`` is a count measure (see :func:`mapping.filters.compute_measure`); its
+    ``need`` is a count measure (see :func:`mapping.analysis.filters.compute_measure`); its
     reliability travels with each row so a planner sees which needs are uncertain.
     ``surveyed`` (per area) says where the services' sources were surveyed: an area outside
     is "not surveyed", never a gap (nobody looked for services there). An area without a

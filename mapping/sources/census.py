@@ -11,7 +11,7 @@ so the app works offline afterwards.
 
 It is also a command line for scheduled refreshes::
 
-    python -m mapping.census --state 41 --county 051 --county 067 --year 2019
+    python -m mapping.sources.census --state 41 --county 051 --county 067 --year 2019
 
 Tables: B05002 (nativity, citizenship), B05006 (place of birth of the foreign-born),
 B05005 (period of entry), C16001 (language by ability to speak English), C16002
@@ -46,12 +46,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from mapping import web
-from mapping.catalog import language_group, region_of_country
-from mapping.datasets import LoadReport, check_zip, read_vector
-from mapping.errors import DataError
-from mapping.settings import Settings, load_settings
-from mapping.uploads import build_spec, save_dataset
+from mapping.infra import web
+from mapping.infra.errors import DataError
+from mapping.infra.settings import Settings, load_settings
+from mapping.sources.catalog import language_group, region_of_country
+from mapping.sources.datasets import LoadReport, check_zip, read_vector
+from mapping.sources.uploads import build_spec, save_dataset
 
 API_BASE = "https://api.census.gov/data"
 BOUNDARY_BASE = "https://www2.census.gov/geo/tiger"
@@ -746,7 +746,7 @@ def census_csv_variables(labels: Mapping[str, str]) -> tuple[list[dict[str, Any]
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: load (or refresh) counties into ``data/datasets``."""
-    parser = argparse.ArgumentParser(prog="python -m mapping.census", description=__doc__
+    parser = argparse.ArgumentParser(prog="python -m mapping.sources.census", description=__doc__
                                      .split("\n\n")[0])
     parser.add_argument("--state", required=True, help="2-digit state FIPS code, e.g. 17")
     parser.add_argument("--county", action="append", required=True,

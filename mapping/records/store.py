@@ -30,11 +30,11 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from mapping.assets import ASSET_COLUMNS, ENTRY_TECHNIQUES, RowProblem, assign_areas, validate_asset
-from mapping.catalog import parse_languages
-from mapping.errors import DataError, MappingError
-from mapping.geocode import Geocode
+from mapping.infra.errors import DataError, MappingError
 from mapping.migrations import upgrade
+from mapping.records.assets import ASSET_COLUMNS, ENTRY_TECHNIQUES, RowProblem, assign_areas, validate_asset
+from mapping.records.geocode import Geocode
+from mapping.sources.catalog import parse_languages
 
 metadata = sa.MetaData()
 
@@ -711,7 +711,7 @@ class Store:
     # ------------------------------------------------------------ geocoding cache
 
     def lookup(self, provider: str, keys: Sequence[str]) -> dict[str, Any]:
-        """Return cached geocodes (:class:`mapping.geocode.Geocode`) by normalised address."""
+        """Return cached geocodes (:class:`mapping.records.geocode.Geocode`) by normalised address."""
         found: dict[str, Any] = {}
         unique = list(dict.fromkeys(keys))
         with self.reading() as conn:

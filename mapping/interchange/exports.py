@@ -14,9 +14,9 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from mapping.assets import ASSET_COLUMNS, category, display_points
-from mapping.errors import DataError
-from mapping.escape import neutralise_formula
+from mapping.infra.errors import DataError
+from mapping.present.escape import neutralise_formula
+from mapping.records.assets import ASSET_COLUMNS, category, display_points
 
 AUDIENCES = ("public", "staff")
 EXPORT_COLUMNS = (*ASSET_COLUMNS, "category_label", "latitude", "longitude", "location_note",

@@ -26,12 +26,12 @@ import pandas as pd
 import phonenumbers
 import usaddress
 
-from mapping.assets import CATEGORIES, RowProblem, category
-from mapping.catalog import language_name
-from mapping.census import state_postal
-from mapping.errors import DataError
-from mapping.escape import safe_url, spreadsheet_cell
-from mapping.geocode import add_coordinates
+from mapping.infra.errors import DataError
+from mapping.present.escape import safe_url, spreadsheet_cell
+from mapping.records.assets import CATEGORIES, RowProblem, category
+from mapping.records.geocode import add_coordinates
+from mapping.sources.catalog import language_name
+from mapping.sources.census import state_postal
 
 TAXONOMY_VOCABULARY = "newcomer-asset-map"
 _KEYWORDS = (
@@ -146,7 +146,7 @@ def read_hsds(folder: Path, *, source: str | None = None
     """Return asset records (with ``latitude``/``longitude``) from an Open Referral folder:
     HSDS 3.0 (tabular, or JSON files as the API returns them), HSDS 1.x or Ohana.
 
-    Rows come back unvalidated, ready for :func:`mapping.assets.normalize_assets`, which
+    Rows come back unvalidated, ready for :func:`mapping.records.assets.normalize_assets`, which
     refuses those without coordinates or with unknown languages, with the reason.
     ``source`` names where they came from (by default the folder's name).
     """
@@ -374,7 +374,7 @@ def write_hsds(export: pd.DataFrame, *, state: str = "") -> bytes:
     on services and locations, weekly hours as regular schedules, categories as a
     taxonomy of this app's terms.
 
-    ``export`` is :func:`mapping.exports.export_frame` output (already safe to hand out).
+    ``export`` is :func:`mapping.interchange.exports.export_frame` output (already safe to hand out).
     HSDS 1.1 has no place for communities served, branch or visibility: use 3.0 to keep
     every field.
     """
@@ -438,7 +438,7 @@ def already_here(records: pd.DataFrame, stored: pd.DataFrame) -> pd.Series:
 def place_by_address(records: pd.DataFrame, *, geocoder: Any, cache: Any,
                      progress: Any = None) -> tuple[pd.DataFrame, list[int]]:
     """Fill the coordinates of read records that have none from their address (with the
-    project's geocoder and its cache, see :func:`mapping.geocode.add_coordinates`).
+    project's geocoder and its cache, see :func:`mapping.records.geocode.add_coordinates`).
 
     Returns the records and the rows (counted from 1) that have an address the geocoder
     did not find; records with neither coordinates nor an address are left as they are
@@ -776,7 +776,7 @@ def hsds3_services(export: pd.DataFrame, *, state: str = "") -> list[dict[str, A
     returns it (organization, service at locations with their location, languages,
     phones, schedules, addresses and attributes nested).
 
-    ``export`` is :func:`mapping.exports.export_frame` output (already safe to hand out:
+    ``export`` is :func:`mapping.interchange.exports.export_frame` output (already safe to hand out:
     no staff-only site, sensitive sites at their area's centre without address).
     ``state`` is the dataset's state (two letters) for addresses that do not name one.
     """

@@ -1,7 +1,7 @@
 """Backups of the embedded asset database, taken and restored while the app runs.
 
-Run:  .venv/bin/python -m mapping.backup backup  [--to FILE]   (default: data/backups/...)
-      .venv/bin/python -m mapping.backup restore FILE
+Run:  .venv/bin/python -m mapping.records.backup backup  [--to FILE]   (default: data/backups/...)
+      .venv/bin/python -m mapping.records.backup restore FILE
 
 SQLite's online backup API (Python's :meth:`sqlite3.Connection.backup`) copies the
 database as of one moment, consistent, while other connections keep writing; every
@@ -19,8 +19,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mapping.errors import DataError
-from mapping.settings import load_settings
+from mapping.infra.errors import DataError
+from mapping.infra.settings import load_settings
 
 
 def sqlite_path(url: str) -> Path:
@@ -98,7 +98,7 @@ def _stamp() -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """The command line (see the module's docstring)."""
-    parser = argparse.ArgumentParser(prog="python -m mapping.backup",
+    parser = argparse.ArgumentParser(prog="python -m mapping.records.backup",
                                      description="Back up or restore the asset database.")
     sub = parser.add_subparsers(dest="command", required=True)
     take = sub.add_parser("backup", help="take a consistent backup while the app runs")

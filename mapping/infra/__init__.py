@@ -1,0 +1,1 @@
+"""Plumbing shared by every layer: settings, errors, bounded HTTP and attempt limits."""
