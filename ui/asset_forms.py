@@ -29,6 +29,7 @@ from mapping.interchange.hsds import (
 )
 from mapping.present.escape import markdown_text as md
 from mapping.present.render import FastMap
+from mapping.records.addresses import ADDRESS_FIELDS, state_postal
 from mapping.records.assets import (
     CATEGORIES,
     ENTRY_TECHNIQUES,
@@ -43,7 +44,6 @@ from mapping.records.assets import (
 from mapping.records.geocode import CensusGeocoder, NominatimGeocoder, add_coordinates
 from mapping.records.store import EditConflict, Store
 from mapping.sources.catalog import language_name
-from mapping.sources.census import state_postal
 from mapping.sources.datasets import check_zip, load_assets, read_table
 from mapping.sources.uploads import ASSET_TYPES, store_upload
 from ui import context
@@ -76,7 +76,8 @@ def _fields(prefix: str, current: dict[str, Any] | None = None) -> dict[str, Any
                                    "; ".join(cur.get("languages", ())), key=f"{prefix}_lang"),
         "communities": c1.text_input("Communities served (countries or regions, by ;)",
                                      "; ".join(cur.get("communities", ())), key=f"{prefix}_com"),
-        "address": c2.text_input("Address", cur.get("address", ""), key=f"{prefix}_addr"),
+        "address": c2.text_input("Address", cur.get("address", ""), key=f"{prefix}_addr",
+                                 help=_address_help(cur)),
         "latitude": c1.number_input("Latitude", -90.0, 90.0, float(cur.get("latitude", 0.0)),
                                     format="%.6f", key=f"{prefix}_lat"),
         "longitude": c2.number_input("Longitude", -180.0, 180.0, float(cur.get("longitude", 0.0)),
@@ -98,6 +99,13 @@ def _fields(prefix: str, current: dict[str, Any] | None = None) -> dict[str, Any
     out["description"] = st.text_area("Notes (public)", cur.get("description", ""),
                                       key=f"{prefix}_desc")
     return out
+
+
+def _address_help(current: dict[str, Any]) -> str:
+    parts = [str(current.get(f) or "") for f in ADDRESS_FIELDS]
+    saved = " · ".join(md(p) for p in parts if p)
+    return ("One line, as on an envelope; saved with its parts (street, city, state, ZIP) "
+            "for Open Referral." + (f" Saved as: {saved}." if saved else ""))
 
 
 def add_form(store: Store, user: str, *, centre: tuple[float, float] = (0.0, 0.0)) -> None:

@@ -16,6 +16,7 @@ import pandas as pd
 
 from mapping.infra.errors import DataError
 from mapping.present.escape import neutralise_formula
+from mapping.records.addresses import ADDRESS_FIELDS
 from mapping.records.assets import ASSET_COLUMNS, category, display_points
 
 AUDIENCES = ("public", "staff")
@@ -32,7 +33,9 @@ def export_frame(assets: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, *, audience:
     shown = shown.copy()
     points = display_points(shown, areas)
     sensitive = shown["visibility"] == "sensitive"
-    shown.loc[sensitive, "address"] = ""
+    for col in ("address", *ADDRESS_FIELDS):
+        if col in shown:
+            shown.loc[sensitive, col] = ""
     out = pd.DataFrame({c: shown.get(c, "") for c in ASSET_COLUMNS})
     for col in ("services", "languages", "communities"):
         out[col] = out[col].map(lambda v: "; ".join(v) if isinstance(v, list | tuple) else v)

@@ -19,19 +19,19 @@ import uuid
 import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import phonenumbers
-import usaddress
 
 from mapping.infra.errors import DataError
 from mapping.present.escape import safe_url, spreadsheet_cell
-from mapping.records.assets import CATEGORIES, RowProblem, category
+from mapping.records.addresses import address_parts, join_address, state_postal
+from mapping.records.assets import CATEGORIES, RowProblem, category, verified_date
 from mapping.records.geocode import add_coordinates
 from mapping.sources.catalog import language_name
-from mapping.sources.census import state_postal
 
 TAXONOMY_VOCABULARY = "newcomer-asset-map"
 _KEYWORDS = (
@@ -88,17 +88,16 @@ def _address(frame: pd.DataFrame) -> dict[str, dict[str, str]]:
     return {str(r["location_id"]): r for r in frame.to_dict("records")[::-1]}
 
 
-#: Columns of read records that hold an address's parts, for geocoding what has none.
-ADDRESS_PARTS = ("_street", "_city", "_state", "_zip")
-
-
 def _parts(address: Mapping[str, Any] | None) -> dict[str, str]:
+    """The asset model's address (one line and parts) from an HSDS address."""
     a = address or {}
     street = ", ".join(p for p in (_text(a.get("address_1")).strip(),
                                    _text(a.get("address_2")).strip()) if p)
-    return dict(zip(ADDRESS_PARTS, (street, _text(a.get("city")),
-                                    _text(a.get("state_province")), _text(a.get("postal_code"))),
-                    strict=True))
+    named = _text(a.get("state_province")).strip()
+    parts = {"street": street, "city": _text(a.get("city")).strip(),
+             "state": state_postal(named) or named, "postal_code": _text(a.get("postal_code")).strip(),
+             "country": _text(a.get("country")).strip().upper()}
+    return {"address": join_address(parts), **parts}
 
 
 _WEEKDAYS = {name: code for code, names in zip(
@@ -223,7 +222,7 @@ def read_hsds(folder: Path, *, source: str | None = None
             "asset_id": f"hsds-{lid}", "name": loc["name"], "organization": org_names.get(org, ""),
             "category": cat or guess_category(" ".join([loc["name"], *names, description])),
             "services": names, "languages": list(dict.fromkeys(x for x in langs if x)),
-            "communities": [], "address": join_address(address.get(lid, {})), "phone": phone,
+            "communities": [], "phone": phone,
             "website": website, "hours": _hours_1x(schedules, lid, sids),
             "description": description[:2000], "found_by": "service provider",
             "source": source,
@@ -437,27 +436,31 @@ def already_here(records: pd.DataFrame, stored: pd.DataFrame) -> pd.Series:
 
 def place_by_address(records: pd.DataFrame, *, geocoder: Any, cache: Any,
                      progress: Any = None) -> tuple[pd.DataFrame, list[int]]:
-    """Fill the coordinates of read records that have none from their address (with the
-    project's geocoder and its cache, see :func:`mapping.records.geocode.add_coordinates`).
+    """Fill the coordinates of read records that have none, or none on the globe (the
+    official HSDS 3.0 example's latitude 100), from their address (with the project's
+    geocoder and its cache, see :func:`mapping.records.geocode.add_coordinates`).
 
     Returns the records and the rows (counted from 1) that have an address the geocoder
     did not find; records with neither coordinates nor an address are left as they are
     (the import refuses them with that reason).
     """
-    if records.empty or not set(ADDRESS_PARTS) <= set(records.columns):
+    if records.empty or "street" not in records.columns:
         return records, []
     lat = pd.to_numeric(records["latitude"], errors="coerce")
     lon = pd.to_numeric(records["longitude"], errors="coerce")
-    need = records.index[(lat.isna() | lon.isna()).to_numpy()
-                         & (records["_street"].astype(str).str.strip() != "").to_numpy()]
+    off_globe = ~(lat.between(-90, 90) & lon.between(-180, 180))  # also true when missing
+    need = records.index[off_globe.to_numpy()
+                         & (records["street"].astype(str).str.strip() != "").to_numpy()]
     if not len(need):
         return records, []
-    placed, unmatched = add_coordinates(records.loc[need], street="_street", city="_city",
-                                        state="_state", zip_column="_zip", geocoder=geocoder,
-                                        cache=cache, progress=progress)
-    out = records.copy()
-    out.loc[need, "latitude"] = placed["latitude"].to_numpy()
-    out.loc[need, "longitude"] = placed["longitude"].to_numpy()
+    placed, unmatched = add_coordinates(records.loc[need], street="street", city="city",
+                                        state="state", zip_column="postal_code",
+                                        geocoder=geocoder, cache=cache, progress=progress)
+    out = records.assign(latitude=lat.astype(float), longitude=lon.astype(float))  # a file may
+    # hold whole numbers
+    for axis in ("latitude", "longitude"):  # where not found, the row keeps what it had
+        found = pd.to_numeric(placed[axis], errors="coerce").set_axis(need)
+        out.loc[need, axis] = found.fillna(out.loc[need, axis]).to_numpy()
     return out, [int(records.index.get_loc(need[i - 1])) + 1 for i in unmatched]
 
 
@@ -677,11 +680,19 @@ def hours_text(openings: Iterable[tuple[str, str, str]]) -> str:
 # --- addresses and phones
 
 
-def split_address(text: str, *, state: str = "", country: str = "US") -> dict[str, str] | None:
+def _checked(value: Any) -> date | None:
+    """A partner's ``assured_date``, or ``None`` when it is not a date (the place is kept)."""
+    try:
+        return verified_date(value)
+    except DataError:
+        return None
+
+
+def split_address(text: str, *, state: str = "") -> dict[str, str] | None:
     """Return an HSDS address (``address_1``, ``city``, ``state_province``, ``postal_code``,
     ``country``) parsed from a one-line US address, or ``None`` when the line lacks a
-    street, city, state or ZIP code (HSDS requires all four). ``state`` fills a missing
-    state (the dataset's own). Parsed by ``usaddress`` (a trained parser, not a regex).
+    street, city, US state or ZIP code (HSDS requires them all). ``state`` fills a missing
+    state (the dataset's own). Parsed by :func:`mapping.records.addresses.address_parts`.
 
     Examples
     --------
@@ -690,34 +701,16 @@ def split_address(text: str, *, state: str = "", country: str = "US") -> dict[st
     >>> split_address("1633 W CONGRESS PWY, 60612") is None
     True
     """
-    try:
-        tags, _kind = usaddress.tag(text)
-    except usaddress.RepeatedLabelError:
-        return None
-    street = " ".join(v for k, v in tags.items()
-                      if k not in ("PlaceName", "StateName", "ZipCode", "CountryName",
-                                   "Recipient")).strip(" ,")
-    named = tags.get("StateName", "").strip(" ,.")
-    parts = {"address_1": street, "city": tags.get("PlaceName", "").strip(" ,"),
-             "state_province": (state_postal(named) or named) if named else state,
-             "postal_code": tags.get("ZipCode", "").strip(" ,"), "country": country}
-    return parts if all(parts.values()) else None
+    return _hsds_address(address_parts(text, state=state))
 
 
-def join_address(parts: Mapping[str, Any]) -> str:
-    """Return one line from an address's parts (``address_1, address_2, city, ST 12345``).
-
-    Examples
-    --------
-    >>> join_address({"address_1": "24 Second Avenue", "city": "San Mateo",
-    ...               "state_province": "CA", "postal_code": "94401"})
-    '24 Second Avenue, San Mateo, CA 94401'
-    """
-    def text(key: str) -> str:
-        value = parts.get(key)
-        return "" if value is None or value != value else str(value).strip()
-    tail = " ".join(p for p in (text("state_province"), text("postal_code")) if p)
-    return ", ".join(p for p in (text("address_1"), text("address_2"), text("city"), tail) if p)
+def _hsds_address(parts: Mapping[str, Any]) -> dict[str, str] | None:
+    """An HSDS address from the asset model's parts, or ``None`` if one HSDS needs is empty."""
+    out = {"address_1": _text(parts.get("street")), "city": _text(parts.get("city")),
+           "state_province": _text(parts.get("state")),
+           "postal_code": _text(parts.get("postal_code")),
+           "country": _text(parts.get("country"))}
+    return out if all(out.values()) else None
 
 
 def tidy_phone(text: str, *, region: str = "US") -> str:
@@ -800,6 +793,7 @@ def hsds3_services(export: pd.DataFrame, *, state: str = "") -> list[dict[str, A
         for i, name in enumerate(names):
             sid = stable_uuid("service", f"{aid}:{i}")
             website = safe_url(a["website"])
+            checked = verified_date(a.get("last_verified"))  # HSDS: "last checked"
             cat = category(a["category"])
             attrs = [_attribute(sid, "service", _CATEGORIES.term(cat.key, cat.label,
                                                                  f"Category: {cat.label}"),
@@ -812,6 +806,7 @@ def hsds3_services(export: pd.DataFrame, *, state: str = "") -> list[dict[str, A
                 "id": sid, "organization_id": org["id"], "name": name,
                 "description": _text(a["description"]), "status": a["status"],
                 **({"url": website} if website else {}),
+                **({"assured_date": checked.isoformat()} if checked else {}),
                 "languages": [_language3(code, f"{aid}:{i}", service_id=sid)
                               for code in _tags(a["languages"])],
                 "attributes": attrs,
@@ -842,7 +837,8 @@ def _location3(a: Mapping[str, Any], org_id: str, *, state: str) -> dict[str, An
         "external_identifier": aid, "external_identifier_type": ID_TYPE,
         "languages": [_language3(code, aid, location_id=lid) for code in _tags(a["languages"])],
     }
-    parts = split_address(_text(a["address"]), state=state) if a["address"] else None
+    parts = _hsds_address(a) or (split_address(_text(a["address"]), state=state)
+                                 if _text(a["address"]) else None)
     if parts:
         location["addresses"] = [{"id": stable_uuid("address", aid), "location_id": lid,
                                   **parts, "address_type": "physical"}]
@@ -1213,6 +1209,7 @@ def read_hsds3(tables: Mapping[str, pd.DataFrame], *, source: str) -> pd.DataFra
                      "") or hours_text((r.get("byday", ""), r.get("opens_at", ""),
                                         r.get("closes_at", "")) for r in schedules)
         status = next((_text(s.get("status")) for s in svcs if _text(s.get("status"))), "active")
+        checked = [d for d in (_checked(s.get("assured_date")) for s in svcs) if d]
         org = orgs.get(str(loc.get("organization_id") or ""), {}) or next(
             (orgs.get(str(s.get("organization_id")), {}) for s in svcs), {})
         website = _text(loc.get("url")) or next(
@@ -1226,12 +1223,11 @@ def read_hsds3(tables: Mapping[str, pd.DataFrame], *, source: str) -> pd.DataFra
             "category": cat or guess_category(" ".join([_text(loc.get("name")), *names,
                                                         description])),
             "services": names, "languages": list(dict.fromkeys(x for x in langs if x)),
-            "communities": [], "address": join_address(places[0]) if places else "",
-            "phone": phone, "website": website, "hours": hours,
+            "communities": [], "phone": phone, "website": website, "hours": hours,
             "description": description[:2000],
             "status": "inactive" if status == "defunct" else status,
             "visibility": "public", "found_by": "service provider", "branch": "",
-            "source": source,
+            "source": source, "last_verified": max(checked) if checked else None,
             "latitude": pd.to_numeric(loc.get("latitude", ""), errors="coerce"),
             "longitude": pd.to_numeric(loc.get("longitude", ""), errors="coerce"),
             **_parts(places[0] if places else None),

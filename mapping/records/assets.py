@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 import geopandas as gpd
@@ -17,6 +18,7 @@ import pandas as pd
 import shapely
 
 from mapping.infra.errors import DataError
+from mapping.records.addresses import ADDRESS_FIELDS, PART_LIMITS, with_address_parts
 from mapping.sources.areas import drawable
 from mapping.sources.catalog import (
     groups_of_language,
@@ -72,10 +74,13 @@ ENTRY_TECHNIQUES = (
 #: Columns of an asset frame, in order. Lists are tuples of strings.
 ASSET_COLUMNS = (
     "asset_id", "name", "organization", "category", "services", "languages", "communities",
-    "address", "phone", "website", "hours", "description", "status", "visibility",
-    "found_by", "branch", "source",
+    "address", *ADDRESS_FIELDS, "phone", "website", "hours", "description", "status",
+    "visibility", "found_by", "branch", "source",
 )
 _LIST_COLUMNS = ("services", "languages", "communities")
+#: Longest text a field may hold (the database's column sizes); longer is refused, never cut.
+FIELD_LIMITS = {"name": 300, "organization": 300, "address": 400, **PART_LIMITS, "phone": 80,
+                "website": 400, "hours": 400, "found_by": 60, "branch": 200, "source": 300}
 
 
 def category(key: str) -> Category:
@@ -126,7 +131,8 @@ def normalize_assets(records: pd.DataFrame, *, source: str,
     """Return valid assets as a GeoDataFrame (EPSG:4326) and the rows that were rejected.
 
     ``records`` has the columns of :data:`ASSET_COLUMNS` (missing ones are empty) plus
-    ``latitude`` and ``longitude``. Rows are rejected, with a reason, for a missing name,
+    ``latitude`` and ``longitude``, and may have ``last_verified`` (the day someone last
+    checked the record). Rows are rejected, with a reason, for a missing name,
     missing or out-of-range coordinates, an unknown category, status or visibility, or an
     unparseable language. Row numbers count from 1 as a spreadsheet user sees them.
     """
@@ -138,7 +144,7 @@ def normalize_assets(records: pd.DataFrame, *, source: str,
             rows.append(_normalize_row(rec, row=i, prefix=prefix, source=source))
         except DataError as exc:
             problems.append(RowProblem(source, i, str(exc)))
-    frame = pd.DataFrame(rows, columns=[*ASSET_COLUMNS, "latitude", "longitude"])
+    frame = pd.DataFrame(rows, columns=[*ASSET_COLUMNS, "last_verified", "latitude", "longitude"])
     geometry = gpd.points_from_xy(frame["longitude"].astype(float), frame["latitude"].astype(float))
     gdf = gpd.GeoDataFrame(frame.drop(columns=["latitude", "longitude"]), geometry=geometry,
                            crs="EPSG:4326")
@@ -154,9 +160,12 @@ def validate_asset(fields: dict[str, Any], *, asset_id: str, source: str = "type
     """Return one asset's fields checked and normalised, or raise :class:`DataError` with why.
 
     The same rules as a file import: a name, coordinates in range, a known category,
-    status and visibility, and languages this catalog knows.
+    status and visibility, and languages this catalog knows. An address typed on one line
+    gets its parts (street, city, state, postal code), parsed.
     """
-    return _normalize_row({**fields, "asset_id": asset_id}, row=1, prefix="asset", source=source)
+    record = _normalize_row({**fields, "asset_id": asset_id}, row=1, prefix="asset",
+                            source=source)
+    return with_address_parts(record)
 
 
 def _normalize_row(rec: dict[str, Any], *, row: int, prefix: str, source: str) -> dict[str, Any]:
@@ -181,6 +190,10 @@ def _normalize_row(rec: dict[str, Any], *, row: int, prefix: str, source: str) -
         raise DataError(f"unknown visibility {visibility!r}; use one of {', '.join(VISIBILITIES)}")
     languages = parse_languages(split_tags(rec.get("languages")))
     asset_id = _text(rec.get("asset_id")) or f"{prefix}-{row}"
+    for field, limit in FIELD_LIMITS.items():
+        if len(_text(rec.get(field))) > limit:
+            raise DataError(f"{field.replace('_', ' ')} is {len(_text(rec.get(field)))} "
+                            f"characters long; shorten it to {limit} at most")
     return {
         "asset_id": asset_id,
         "name": name,
@@ -190,6 +203,7 @@ def _normalize_row(rec: dict[str, Any], *, row: int, prefix: str, source: str) -
         "languages": languages,
         "communities": split_tags(rec.get("communities")),
         "address": _text(rec.get("address")),
+        **{f: _text(rec.get(f)) for f in ADDRESS_FIELDS},
         "phone": _text(rec.get("phone")),
         "website": _text(rec.get("website")),
         "hours": _text(rec.get("hours")),
@@ -199,9 +213,32 @@ def _normalize_row(rec: dict[str, Any], *, row: int, prefix: str, source: str) -
         "found_by": _text(rec.get("found_by")) or "public directory",
         "branch": _text(rec.get("branch")),
         "source": _text(rec.get("source")) or source,
+        "last_verified": verified_date(rec.get("last_verified")),
         "latitude": lat,
         "longitude": lon,
     }
+
+
+def verified_date(value: Any) -> date | None:
+    """Return the day a record was last checked from a date, a date and time or ISO text;
+    ``None`` when empty; :class:`DataError` when it is not a date.
+
+    Examples
+    --------
+    >>> verified_date("2026-03-01T10:00:00Z"), verified_date(None), verified_date(float("nan"))
+    (datetime.date(2026, 3, 1), None, None)
+    """
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, date):
+        return value.date() if isinstance(value, datetime) else value
+    text = _text(value)
+    if not text or text in ("None", "NaT"):
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).date()
+    except ValueError:
+        raise DataError(f"last verified {text!r} is not a date; write it as YYYY-MM-DD") from None
 
 
 def empty_assets() -> gpd.GeoDataFrame:

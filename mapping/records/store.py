@@ -32,7 +32,16 @@ from sqlalchemy.engine import Connection, Engine
 
 from mapping.infra.errors import DataError, MappingError
 from mapping.migrations import upgrade
-from mapping.records.assets import ASSET_COLUMNS, ENTRY_TECHNIQUES, RowProblem, assign_areas, validate_asset
+from mapping.records.addresses import ADDRESS_FIELDS, with_address_parts
+from mapping.records.assets import (
+    ASSET_COLUMNS,
+    ENTRY_TECHNIQUES,
+    FIELD_LIMITS,
+    RowProblem,
+    assign_areas,
+    validate_asset,
+    verified_date,
+)
 from mapping.records.geocode import Geocode
 from mapping.sources.catalog import parse_languages
 
@@ -41,29 +50,35 @@ metadata = sa.MetaData()
 branches = sa.Table(
     "branches", metadata,
     sa.Column("id", sa.String(64), primary_key=True),
-    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("name", sa.String(FIELD_LIMITS["branch"]), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
 )
 
 assets = sa.Table(
     "assets", metadata,
     sa.Column("id", sa.String(64), primary_key=True),
-    sa.Column("name", sa.String(300), nullable=False),
-    sa.Column("organization", sa.String(300), nullable=False, default=""),
+    sa.Column("name", sa.String(FIELD_LIMITS["name"]), nullable=False),
+    sa.Column("organization", sa.String(FIELD_LIMITS["organization"]), nullable=False, default=""),
     sa.Column("category", sa.String(40), nullable=False),
     sa.Column("services", sa.Text, nullable=False, default="[]"),
     sa.Column("languages", sa.Text, nullable=False, default="[]"),
     sa.Column("communities", sa.Text, nullable=False, default="[]"),
-    sa.Column("address", sa.String(400), nullable=False, default=""),
-    sa.Column("phone", sa.String(80), nullable=False, default=""),
-    sa.Column("website", sa.String(400), nullable=False, default=""),
-    sa.Column("hours", sa.String(400), nullable=False, default=""),
+    sa.Column("address", sa.String(FIELD_LIMITS["address"]), nullable=False, default=""),
+    # Address parts (migration 0006), parsed from the one line or given by a source.
+    sa.Column("street", sa.String(FIELD_LIMITS["street"]), nullable=False, default=""),
+    sa.Column("city", sa.String(FIELD_LIMITS["city"]), nullable=False, default=""),
+    sa.Column("state", sa.String(FIELD_LIMITS["state"]), nullable=False, default=""),
+    sa.Column("postal_code", sa.String(FIELD_LIMITS["postal_code"]), nullable=False, default=""),
+    sa.Column("country", sa.String(FIELD_LIMITS["country"]), nullable=False, default=""),
+    sa.Column("phone", sa.String(FIELD_LIMITS["phone"]), nullable=False, default=""),
+    sa.Column("website", sa.String(FIELD_LIMITS["website"]), nullable=False, default=""),
+    sa.Column("hours", sa.String(FIELD_LIMITS["hours"]), nullable=False, default=""),
     sa.Column("description", sa.Text, nullable=False, default=""),
     sa.Column("status", sa.String(30), nullable=False, default="active"),
     sa.Column("visibility", sa.String(20), nullable=False, default="public"),
-    sa.Column("found_by", sa.String(60), nullable=False, default=""),
-    sa.Column("branch", sa.String(200), nullable=False, default=""),
-    sa.Column("source", sa.String(300), nullable=False, default=""),
+    sa.Column("found_by", sa.String(FIELD_LIMITS["found_by"]), nullable=False, default=""),
+    sa.Column("branch", sa.String(FIELD_LIMITS["branch"]), nullable=False, default=""),
+    sa.Column("source", sa.String(FIELD_LIMITS["source"]), nullable=False, default=""),
     sa.Column("latitude", sa.Float, nullable=False),
     sa.Column("longitude", sa.Float, nullable=False),
     sa.Column("last_verified", sa.Date, nullable=True),
@@ -183,7 +198,9 @@ ACTION_STATUSES = ("open", "in progress", "done", "dropped")
 _LIST_FIELDS = ("services", "languages", "communities")
 _EDITABLE = (*(c for c in ASSET_COLUMNS if c != "asset_id"), "latitude", "longitude")
 #: The fields a source provides; their digest tells an untouched record from an edited one.
-SOURCE_FIELDS = tuple(c for c in _EDITABLE if c != "source")
+#: The address parts are left out: they follow the one-line address (parsed from it, or
+#: it is joined from them), and digests stored before they existed must stay valid.
+SOURCE_FIELDS = tuple(c for c in _EDITABLE if c != "source" and c not in ADDRESS_FIELDS)
 
 
 class EditConflict(MappingError):
@@ -362,6 +379,8 @@ class Store:
                 ) -> dict[str, Any]:
         now = _now()
         values = _to_row(record)
+        if record.get("last_verified"):
+            values["last_verified"] = record["last_verified"]
         values.update(id=record["asset_id"], version=1, deleted=False, created_by=user,
                       created_at=now, updated_by=user, updated_at=now, in_source=True,
                       **(provenance or {}))
@@ -400,6 +419,8 @@ class Store:
             if current is None:
                 raise DataError(f"no asset {asset_id!r}")
             merged = {**_from_row(current), **changes}
+            if "address" in changes and not set(ADDRESS_FIELDS) & set(changes):
+                merged.update(dict.fromkeys(ADDRESS_FIELDS, ""))  # parsed again
             record = validate_asset(merged, asset_id=asset_id)
             values = _to_row(record)
             if "last_verified" in changes:
@@ -563,6 +584,7 @@ class Store:
                 new_digest = source_digest(rec)
                 row = existing.get(ref)
                 if row is None:
+                    rec = with_address_parts(rec)
                     asset_id = ref if ref not in taken else f"{ref[:50]}-{_short_hash(source_key)}"
                     self._insert(conn, {**rec, "asset_id": asset_id}, user=user, action="import",
                                  provenance={"source_key": source_key, "source_ref": ref,
@@ -578,9 +600,18 @@ class Store:
                     if not row["in_source"]:
                         conn.execute(assets.update().where(assets.c.id == row["id"])
                                      .values(in_source=True, updated_at=now))
+                    checked = rec.get("last_verified")
+                    if checked and (row["last_verified"] is None or checked > row["last_verified"]):
+                        conn.execute(assets.update().where(assets.c.id == row["id"]).values(
+                            last_verified=checked, version=row["version"] + 1, updated_by=user,
+                            updated_at=now))  # the source checked it again: same content
+                        _log(conn, row["id"], "sync", row["version"] + 1,
+                             {**saved, "last_verified": checked}, user)
                     continue
                 if source_digest(saved) == row["source_digest"]:  # nobody edited it
-                    values = _to_row(rec)
+                    values = _to_row(with_address_parts(rec))
+                    if rec.get("last_verified"):
+                        values["last_verified"] = rec["last_verified"]
                     values.update(version=row["version"] + 1, updated_by=user, updated_at=now,
                                   imported_at=now, source_digest=new_digest, in_source=True)
                     conn.execute(assets.update().where(assets.c.id == row["id"]).values(**values))
@@ -936,6 +967,7 @@ def _records_for_store(records: gpd.GeoDataFrame) -> list[dict[str, Any]]:
     for rec in records.to_dict("records"):
         point = rec["geometry"]
         row = {c: rec.get(c) for c in ASSET_COLUMNS}
+        row["last_verified"] = verified_date(rec.get("last_verified"))
         row["asset_id"] = str(rec.get("asset_id") or uuid.uuid4().hex[:12])
         for c in _LIST_FIELDS:
             row[c] = tuple(row[c] or ())

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import functools
 import importlib.resources
 import io
 import json
@@ -279,30 +278,6 @@ def shipped_states() -> dict[str, str]:
             if row["fips"] not in _NOT_IN_ACS:
                 out.setdefault(row["fips"], row["name"])
     return dict(sorted(out.items(), key=lambda x: x[1]))
-
-
-def state_postal(text: str) -> str:
-    """Return the two-letter postal code of a state given by FIPS code, name or postal
-    code (any case), or ``""`` if it names none.
-
-    Examples
-    --------
-    >>> state_postal("17"), state_postal("ILLINOIS"), state_postal("ca"), state_postal("x")
-    ('IL', 'IL', 'CA', '')
-    """
-    return _state_postal_codes().get(text.strip().lower(), "")
-
-
-@functools.cache
-def _state_postal_codes() -> dict[str, str]:
-    """``{fips, name or postal code (lower case): postal code}`` from the shipped list."""
-    out: dict[str, str] = {}
-    with (importlib.resources.files("addfips") / "data" / "states.csv").open(
-            encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            for key in (row["fips"], row["name"].lower(), row["postal"].lower()):
-                out[key] = row["postal"]
-    return out
 
 
 def shipped_counties(state: str) -> dict[str, str]:

@@ -433,3 +433,104 @@ def test_a_double_click_stores_a_contact_or_a_step_once(store_url):
     store.add_action(**{**step, "owner": "Bo"})  # another owner: another step
     assert len(store.outreach_log()) == 2 and len(store.action_plan()) == 2
     store.close()
+
+
+# --- issue #16: address parts and the day a record was last checked
+
+#: The fields whose digest migration 0005 stored at import (before address parts existed).
+_FIELDS_0005 = ("name", "organization", "category", "services", "languages", "communities",
+                "address", "phone", "website", "hours", "description", "status", "visibility",
+                "found_by", "branch", "latitude", "longitude")
+
+
+def test_an_imported_record_gets_address_parts_and_still_looks_untouched(store_url):
+    """Migration 0006 parses the addresses already stored. The digest stored at import by
+    the earlier schema stays valid: the next sync of the same source finds nothing changed
+    and no record edited by staff."""
+    import hashlib
+    import json
+
+    from alembic import command
+
+    from mapping.migrations import config
+    record = {"name": "Fair Oaks Branch", "organization": "", "category": "library",
+              "services": [], "languages": [], "communities": [],
+              "address": "2600 Middlefield Road, Redwood City, CA 94063", "phone": "",
+              "website": "", "hours": "", "description": "", "status": "active",
+              "visibility": "public", "found_by": "public directory", "branch": "",
+              "latitude": 37.4793, "longitude": -122.2164}
+    digest = hashlib.sha256(json.dumps({k: record[k] for k in _FIELDS_0005}, sort_keys=True,
+                                       ensure_ascii=False).encode()).hexdigest()
+    engine = sa.create_engine(store_url)
+    cfg = config()
+    with engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0005")
+        conn.commit()
+        conn.execute(sa.text(
+            "INSERT INTO assets (id, name, organization, category, services, languages, "
+            "communities, address, phone, website, hours, description, status, visibility, "
+            "found_by, branch, source, latitude, longitude, deleted, version, created_by, "
+            "created_at, updated_by, updated_at, source_key, source_ref, source_digest, "
+            "in_source) VALUES ('smc-1', :name, '', 'library', '[]', '[]', '[]', :address, "
+            "'', '', '', '', 'active', 'public', 'public directory', '', 'branches.csv', "
+            ":lat, :lon, false, 1, 'import', '2026-01-01', 'import', '2026-01-01', "
+            "'dataset:smc:branches.csv', 'smc-1', :digest, true)"),
+            {"name": record["name"], "address": record["address"], "lat": record["latitude"],
+             "lon": record["longitude"], "digest": digest})
+        conn.commit()
+    engine.dispose()
+    store = Store(store_url)
+    try:
+        saved = store.get_asset("smc-1")
+        assert {k: saved[k] for k in ("street", "city", "state", "postal_code", "country")} == {
+            "street": "2600 Middlefield Road", "city": "Redwood City", "state": "CA",
+            "postal_code": "94063", "country": "US"}
+        again = store.sync_source("dataset:smc:branches.csv", _source(
+            [{**record, "asset_id": "smc-1", "languages": "", "services": ""}],
+            name="branches.csv"), label="branches.csv", user="import")
+        assert (again.unchanged, again.updated, again.changed_by_staff) == (1, (), ())
+    finally:
+        store.close()
+
+
+def test_a_typed_address_is_parsed_and_parsed_again_when_edited(store):
+    made = store.create_asset({**ASSET, "address": "4400 N. Broadway St., Chicago, Illinois "
+                                                   "60640"}, user="ana")
+    assert (made["street"], made["city"], made["state"], made["postal_code"]) == (
+        "4400 N. Broadway St.", "Chicago", "IL", "60640")
+    edited = store.update_asset(made["asset_id"], {"address": "55 W Van Buren St, Joliet IL"},
+                                expected_version=1, user="ana")
+    assert (edited["street"], edited["city"], edited["state"], edited["postal_code"]) == (
+        "55 W Van Buren St", "Joliet", "IL", "")
+    saved = store.get_asset(made["asset_id"])
+    assert (saved["city"], saved["address"]) == ("Joliet", "55 W Van Buren St, Joliet IL")
+
+
+def test_a_field_longer_than_its_column_is_refused_with_what_to_fix(store):
+    with pytest.raises(DataError, match="name is 301 characters long; shorten it to 300"):
+        store.create_asset({**ASSET, "name": "x" * 301}, user="ana")
+    with pytest.raises(DataError, match="postal code is 41 characters"):
+        store.create_asset({**ASSET, "postal_code": "9" * 41}, user="ana")
+    assert store.count_assets() == 0
+
+
+def test_the_day_a_source_last_checked_a_record_is_kept_and_moves_forward(store):
+    key = "dataset:x:agencies.csv"
+    rows = [{**SOURCE_ROWS[0], "last_verified": "2026-03-01"}, SOURCE_ROWS[1]]
+    store.sync_source(key, _source(rows), label="agencies.csv", user="import")
+    assert str(store.get_asset("a0")["last_verified"]) == "2026-03-01"
+    assert store.get_asset("a1")["last_verified"] is None
+    rows[0]["last_verified"] = "2026-09-15T08:00:00Z"  # checked again, nothing else changed
+    again = store.sync_source(key, _source(rows), label="agencies.csv", user="import")
+    assert again.changed_by_staff == () and again.added == ()
+    saved = store.get_asset("a0")
+    assert str(saved["last_verified"]) == "2026-09-15" and saved["version"] == 2
+    rows[0]["last_verified"] = "2025-01-01"  # an older copy of the source: kept the newer
+    store.sync_source(key, _source(rows), label="agencies.csv", user="import")
+    assert str(store.get_asset("a0")["last_verified"]) == "2026-09-15"
+    with pytest.raises(AssertionError):  # a date that is not one: refused, with why
+        _source([{**SOURCE_ROWS[2], "last_verified": "last spring"}])
+    _, problems = normalize_assets(pd.DataFrame([{**SOURCE_ROWS[2], "last_verified": "spring"}]),
+                                   source="agencies.csv")
+    assert "last verified 'spring' is not a date; write it as YYYY-MM-DD" in problems[0].reason

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 import threading
 import time
 import urllib.parse
@@ -383,3 +384,37 @@ def test_every_ohana_location_is_placed_with_its_schedules_and_languages(shared,
     hours = assets.set_index("name").loc["Example Location", "hours"]
     assert hours.startswith("Mon, Tue, Wed, Thu, Fri 08:00-17:00; Sat 10:00-18:00")
     assert "holiday 12/24/2015" in hours
+
+
+def test_a_location_off_the_globe_is_placed_by_its_address(shared, tmp_path):
+    """Issue #16: the official HSDS 3.0 example's location says latitude 100, longitude 101
+    (not on the globe). It is placed by its address, as a location without coordinates is;
+    where the geocoder does not know the address, the row is reported, never imported at
+    (100, 101). The local server knows the example's street only in the first run."""
+    from mapping.interchange.hsds import place_by_address, read_hsds
+    from mapping.records.assets import normalize_assets
+
+    folder = tmp_path / "json"
+    folder.mkdir()
+    shutil.copy(shared / "hsds" / "hsds_3_0" / "examples" / "service_full.json", folder)
+    records, _ = read_hsds(folder, source="partner")
+    assert (records["latitude"].tolist(), records["longitude"].tolist()) == ([100], [101])
+    street = "1-30 MAIN STREET, MYVILLAGE"  # address_1 and address_2, as sent
+    for known, placed_at in (({street: (51.5072, -0.1276, "")}, (51.5072, -0.1276)),
+                             ({}, None)):
+        server = _Server(_census_handler(known))
+        try:
+            placed, unmatched = place_by_address(
+                records, geocoder=CensusGeocoder(base_url=f"{server.url}/geocoder"),
+                cache=Store(f"sqlite:///{tmp_path / f'g{len(known)}.db'}"))
+        finally:
+            server.stop()
+        assets, problems = normalize_assets(placed, source="partner")
+        if placed_at:
+            assert unmatched == [] and problems == []
+            point = assets.geometry.iloc[0]
+            assert (round(point.y, 4), round(point.x, 4)) == placed_at
+            assert assets.iloc[0]["city"] == "MyCity"
+        else:
+            assert unmatched == [1] and assets.empty
+            assert "coordinates out of range" in problems[0].reason

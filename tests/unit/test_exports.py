@@ -17,7 +17,9 @@ def assets(demo):
         {"asset_id": "a", "name": "=HYPERLINK(\"http://evil\")", "category": "legal",
          "latitude": rep.y + 0.001, "longitude": rep.x, "phone": "+1 555", "services": "@SUM"},
         {"asset_id": "b", "name": "Safe House", "category": "housing", "visibility": "sensitive",
-         "address": "12 Hidden Rd", "latitude": rep.y + 0.002, "longitude": rep.x + 0.001},
+         "address": "12 Hidden Rd, Oak Park, IL 60302", "street": "12 Hidden Rd",
+         "city": "Oak Park", "state": "IL", "postal_code": "60302", "latitude": rep.y + 0.002,
+         "longitude": rep.x + 0.001},
         {"asset_id": "c", "name": "Staff room", "category": "community", "visibility": "staff",
          "latitude": rep.y, "longitude": rep.x},
     ])
@@ -33,6 +35,7 @@ def test_public_export_hides_staff_sites_and_moves_sensitive_ones(assets, demo):
     exact = assets.set_index("asset_id").loc["b"].geometry
     assert (safe["latitude"], safe["longitude"]) != (round(exact.y, 6), round(exact.x, 6))
     assert safe["address"] == "" and "approximate" in safe["location_note"]
+    assert (safe["street"], safe["city"], safe["postal_code"]) == ("", "", "")
     staff = export_frame(assets, demo.area_set.areas, audience="staff")
     assert staff["asset_id"].tolist() == ["a", "b", "c"]
 
