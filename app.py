@@ -13,6 +13,7 @@ PAGES = [
     st.Page("pages/outreach.py", title="Outreach", icon=":material/handshake:"),
     st.Page("pages/census.py", title="Census data", icon=":material/download:"),
     st.Page("pages/data.py", title="Data", icon=":material/table:"),
+    st.Page("pages/admin.py", title="Administration", icon=":material/admin_panel_settings:"),
 ]
 navigation = st.navigation(PAGES)
 st.session_state["_navigation_ready"] = True

@@ -7,7 +7,7 @@ from mapping.records.assets import CATEGORIES, STATUSES, category, search_record
 from mapping.sources.catalog import language_name
 from ui import context
 from ui import messages as msg
-from ui.access import require_staff
+from ui.access import editor, require_staff
 from ui.asset_forms import (
     PAGE_SIZE,
     add_form,
@@ -17,7 +17,6 @@ from ui.asset_forms import (
     readable_records,
     review_section,
     sources_section,
-    user_name,
 )
 from ui.filters import sidebar
 
@@ -34,7 +33,7 @@ flash = st.container()
 if "asset_flash" in st.session_state:  # the outcome of an import, after the page refreshed
     with flash:
         msg.success(st.session_state.pop("asset_flash"))
-user = user_name()
+user = editor()
 records = store.assets_frame(include_deleted=st.toggle("Show deleted assets", key="show_deleted"))
 c1, c2, c3, c7 = st.columns([2, 1.4, 1, 1.4])
 c4, c8, c5, c6 = st.columns([2, 1.4, 1.4, 1])

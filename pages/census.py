@@ -2,13 +2,13 @@
 
 import streamlit as st
 
-from ui.access import require_staff
+from ui.access import require
 from ui.census_view import import_form, load_form
 from ui.filters import sidebar
 
 sidebar()
 st.title("Census data")
-require_staff()  # saving datasets that every visitor then sees is staff work
+require("manage_datasets", "administrators")  # every visitor sees a saved dataset
 st.caption("Every tract of the chosen counties with American Community Survey 5-year "
            "estimates and margins of error: nativity and citizenship, place of birth (every "
            "country), year of entry, language and English ability, education and poverty by "

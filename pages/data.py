@@ -7,7 +7,7 @@ from mapping.present.escape import markdown_text as md
 from mapping.sources.catalog import TOPICS
 from ui import context
 from ui import messages as msg
-from ui.access import require_staff
+from ui.access import require
 from ui.filters import sidebar
 from ui.upload import remove_form, upload_form
 
@@ -44,7 +44,7 @@ with st.expander("All datasets"):
                  hide_index=True, width="stretch")
 
 st.header("Add your own data")
-require_staff()  # a saved dataset is shown to everyone: only staff add or remove one
+require("manage_datasets", "administrators")  # every visitor sees a saved dataset
 if flash := st.session_state.pop("data_flash", None):
     msg.success(flash)
 upload_form()

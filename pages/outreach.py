@@ -4,8 +4,7 @@ import streamlit as st
 
 from ui import context
 from ui import messages as msg
-from ui.access import require_staff
-from ui.asset_forms import user_name
+from ui.access import editor, require_staff
 from ui.filters import sidebar
 from ui.outreach_forms import log_form, log_table, plan
 
@@ -15,7 +14,7 @@ require_staff()
 st.caption("Log what you learn on walkabouts, at events and from service providers; the "
            "asset or area you last clicked on the map comes preselected.")
 store = context.store()
-user = user_name()
+user = editor()
 if "outreach_flash" in st.session_state:
     msg.success(st.session_state.pop("outreach_flash"))
 st.subheader("Log a contact")

@@ -48,15 +48,10 @@ from mapping.sources.datasets import check_zip, load_assets, read_table
 from mapping.sources.uploads import ASSET_TYPES, store_upload
 from ui import context
 from ui import messages as msg
+from ui.access import editor, may_edit
 from ui.upload import asset_mapping, session_folder
 
 _CATS = [c.key for c in CATEGORIES]
-
-
-def user_name() -> str:
-    """Who is working (kept with every change in the history)."""
-    return st.text_input("Your name and branch (saved with your changes)", key="user_name",
-                         placeholder="e.g. Ana, North branch").strip()
 
 
 def _fields(prefix: str, current: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -116,6 +111,10 @@ def add_form(store: Store, user: str, *, centre: tuple[float, float] = (0.0, 0.0
         if st.form_submit_button("Add asset", type="primary"):
             if not user:
                 msg.error("Type your name above first: every change records who made it.")
+                return
+            if fields["latitude"] == 0 and fields["longitude"] == 0:
+                msg.error("Not added: place it first. Click its spot on the map above, or "
+                          "type its latitude and longitude (0, 0 is in the ocean).")
                 return
             try:
                 row = store.create_asset(fields, user=user)
@@ -204,7 +203,7 @@ def map_panel_actions(store: Store, asset_id: str) -> None:
     except MappingError:
         st.caption("Not in the asset database (it may have been deleted).")
         return
-    user = user_name()
+    user = editor()
     st.caption(f"Last verified: {record.get('last_verified') or 'never'} · "
                f"version {record['version']}")
     with st.expander("Log a contact here"), st.form(f"panel_log_{asset_id}"):
@@ -315,6 +314,9 @@ def asset_section(store: Store, asset: Any, user: str) -> None:
                 st.rerun()
             except MappingError as exc:
                 msg.error(str(exc))
+    elif not may_edit(str(asset["branch"] or "")):
+        st.info(md(f"This asset belongs to the {asset['branch']} branch: this library keeps "
+                   "edits to each branch's own assets. Ask its staff, or an administrator."))
     else:
         edit_form(store, asset["asset_id"], user, flash_key="asset_flash")
         if st.button("Delete this asset", key="delete_asset"):

@@ -19,7 +19,7 @@ from mapping.sources.catalog import language_group
 from mapping.sources.datasets import Dataset, start_dataset
 from ui import context
 from ui import messages as msg
-from ui.access import is_staff, staff_sign_in
+from ui.access import is_staff, sign_in_box
 
 _PARAMS = {  # session key -> URL parameter
     "f_regions": "reg", "f_origins": "orig", "f_languages": "lang", "f_categories": "cat",
@@ -104,7 +104,7 @@ def sidebar() -> tuple[Dataset, Filters]:
     st.sidebar.selectbox("Dataset", ids, **_widget("f_dataset"), format_func=names.get)
     data, _ = context.dataset(st.session_state["f_dataset"])
     data = context.with_database_assets(data)
-    staff_sign_in()
+    sign_in_box()
     if not is_staff():  # the public never sees staff-only sites, on any page
         data = context.public_assets(data)
     catalog = data.area_set.catalog

@@ -69,6 +69,12 @@ class Settings:
     database_url
         Shared asset database (``NAM_DATABASE_URL``), e.g.
         ``postgresql+psycopg://user:pass@host/db``; empty: SQLite under ``data/``.
+    session_idle_minutes, session_max_hours
+        A signed-in session ends after this long without use (``NAM_SESSION_IDLE_MINUTES``,
+        default 60) and after this long in all (``NAM_SESSION_MAX_HOURS``, default 12).
+    own_branch_only
+        ``NAM_EDIT_OWN_BRANCH_ONLY`` (``true``/``false``, default false): staff and branch
+        leads edit only the assets of their own branch (and those of no branch).
     """
 
     data_dir: Path
@@ -86,6 +92,9 @@ class Settings:
     census_api: str = "https://api.census.gov/data"
     census_boundaries: str = "https://www2.census.gov/geo/tiger"
     database_url: str = ""
+    session_idle_minutes: int = 60
+    session_max_hours: int = 12
+    own_branch_only: bool = False
     geocoder: str = "census"
     census_geocoder: str = "https://geocoding.geo.census.gov/geocoder"
     nominatim: str = "https://nominatim.openstreetmap.org"
@@ -193,10 +202,16 @@ def load_settings(environ: Mapping[str, str], secrets: Mapping[str, object] | No
     if database_url and not database_url.startswith(("sqlite:", "postgresql")):
         raise ConfigError("NAM_DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL, "
                           f"not {database_url.split(':', 1)[0]!r}...")
+    own_branch = get("edit_own_branch_only", "false").strip().lower()
+    if own_branch not in ("true", "false", "1", "0", "yes", "no"):
+        raise ConfigError(f"NAM_EDIT_OWN_BRANCH_ONLY must be true or false, not {own_branch!r}")
     return Settings(data_dir=data_dir, shared_data_dir=shared, dataset=get("dataset", "demo"),
                     max_upload_mb=max_mb, max_datasets=max_datasets,
                     max_datasets_mb=max_datasets_mb, branch_max_km=branch_max_km,
                     distance_unit=distance_unit, tiles=tiles, leaflet=leaflet,
                     census_key=get("census_key", "").strip() or None,
                     staff_passcode=get("staff_passcode", "") or None,
-                    database_url=database_url, geocoder=geocoder, **urls)
+                    database_url=database_url, geocoder=geocoder,
+                    session_idle_minutes=whole("session_idle_minutes", 60, 1, 10_080, " of minutes"),
+                    session_max_hours=whole("session_max_hours", 12, 1, 720, " of hours"),
+                    own_branch_only=own_branch in ("true", "1", "yes"), **urls)

@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+import mapping.people.accounts  # noqa: F401  (its tables join the metadata)
 from mapping.records.store import metadata
 
 config = context.config

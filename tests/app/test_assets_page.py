@@ -77,6 +77,10 @@ def test_a_refused_asset_keeps_what_was_typed_and_says_why(tmp_path, monkeypatch
     at = _page(tmp_path, monkeypatch)
     at.text_input(key="user_name").input("Bo")
     at.text_input(key="add_name").input("Mystery place")
+    _submit(at, "Add asset")  # not placed: refused, with what to do
+    assert any("place it first" in e.value for e in at.error)
+    at.number_input(key="add_lat").set_value(38.55)
+    at.number_input(key="add_lon").set_value(-97.9)
     at.text_input(key="add_lang").input("Dothraki")
     _submit(at, "Add asset")
     assert any("unknown language 'Dothraki'" in e.value for e in at.error)

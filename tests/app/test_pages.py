@@ -164,7 +164,7 @@ def test_with_a_staff_passcode_visitors_cannot_save_datasets(tmp_path, monkeypat
     at.run()
     at.switch_page(page).run()
     assert not at.exception, at.exception
-    assert any("for library staff" in i.value for i in at.info)
+    assert any("for administrators" in i.value for i in at.info)
     assert staff_control not in [b.label for b in at.button]
     at.sidebar.text_input(key="staff_passcode_typed").input("maple-2026").run()
     assert staff_control in [b.label for b in at.button]

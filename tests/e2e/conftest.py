@@ -7,6 +7,7 @@ every other outside request (map tiles) is refused.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -59,11 +60,11 @@ def app_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("e2e-data")
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory, app_data_dir: Path) -> Iterator[str]:
+@contextlib.contextmanager
+def running_app(data_dir: Path, log: Path, **settings: str) -> Iterator[str]:
+    """The app in a subprocess on a free port, with its own data folder; yields its URL."""
     port = _free_port()
-    env = {**os.environ, "NAM_TILES": "none", "NAM_DATA_DIR": str(app_data_dir)}
-    log = tmp_path_factory.mktemp("e2e-log") / "streamlit.log"
+    env = {**os.environ, "NAM_TILES": "none", "NAM_DATA_DIR": str(data_dir), **settings}
     SERVER_LOG.append(log)
     with open(log, "w") as out:
         proc = subprocess.Popen(
@@ -90,6 +91,13 @@ def app_url(tmp_path_factory: pytest.TempPathFactory, app_data_dir: Path) -> Ite
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory, app_data_dir: Path) -> Iterator[str]:
+    """The app most browser tests share: single-user (no accounts), every dataset."""
+    with running_app(app_data_dir, tmp_path_factory.mktemp("e2e-log") / "streamlit.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

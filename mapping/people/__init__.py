@@ -1,0 +1,1 @@
+"""People: accounts and their roles, sign-in protection and the audit log."""

@@ -1,0 +1,185 @@
+"""Accounts through the pages (issue #14): visitor, contributor, staff and administrator."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from argon2 import PasswordHasher
+from streamlit.testing.v1 import AppTest
+
+from mapping.people.accounts import Accounts
+from mapping.records.store import Store
+
+TIMEOUT = 60
+APP = Path(__file__).resolve().parents[2] / "app.py"
+PASSWORD = "correct horse battery staple"
+FAST = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    monkeypatch.setenv("NAM_DATA_DIR", str(folder))
+    monkeypatch.setenv("NAM_TILES", "none")
+    return folder
+
+
+@pytest.fixture
+def people(data_dir):
+    """Four people, one per role, in the app's own database."""
+    store = Store(f"sqlite:///{data_dir / 'assets.db'}")
+    accounts = Accounts(store, hasher=FAST)
+    for role in ("contributor", "staff", "admin"):
+        accounts.create(email=f"{role}@lib.org", name=f"{role.title()} Person", role=role,
+                        password=PASSWORD, by="setup", branch="Rogers Park")
+    store.create_asset({"name": "Staff Room 7", "category": "community", "visibility": "staff",
+                        "latitude": 38.55, "longitude": -97.9}, user="setup")  # Demo County
+    yield accounts
+    store.close()
+
+
+def _open(page: str = "pages/assets.py") -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _sign_in(at: AppTest, email: str, password: str = PASSWORD) -> AppTest:
+    at.sidebar.text_input(key="sign_in_email").input(email)
+    at.sidebar.text_input(key="sign_in_password").input(password)
+    at.sidebar.button[[b.label for b in at.sidebar.button].index("Sign in")].click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _who(at: AppTest) -> str:
+    """The sidebar's captions as read (without Markdown's escapes)."""
+    return " ".join(c.value for c in at.sidebar.caption).replace("\\", "")
+
+
+def _text(at: AppTest) -> str:
+    parts = [e.value for kind in ("markdown", "caption", "info", "error", "warning",
+                                  "success", "title", "subheader")
+             for e in getattr(at, kind)]
+    parts += [str(df.value.to_csv()) for df in at.dataframe]
+    return " ".join(str(p) for p in parts)
+
+
+def test_without_accounts_the_first_administrator_is_made_on_the_admin_page(data_dir):
+    at = _open("pages/admin.py")
+    assert "No accounts yet" in _text(at)
+    at.text_input(key="first_email").input("ana@lib.org")
+    at.text_input(key="first_name").input("Ana Ruiz")
+    at.text_input(key="first_password").input(PASSWORD)
+    at.text_input(key="first_again").input(PASSWORD)
+    at.button[[b.label for b in at.button].index("Create the administrator")].click().run()
+    assert not at.exception, at.exception
+    text = _text(at)
+    assert "you are signed in" in text and "ana@lib.org" in text
+    assert "Signed in as Ana Ruiz (Administrator)" in _who(at)
+
+
+def test_a_visitor_sees_no_staff_page_and_no_staff_only_site(people):
+    at = _open("pages/assets.py")
+    assert any("for library staff: sign in" in i.value for i in at.info)
+    at.switch_page("pages/admin.py").run()
+    assert any("for administrators" in i.value for i in at.info)
+    assert "Staff Room 7" not in _text(at)
+    at.switch_page("pages/map.py").run()  # the staff-only site is left off the map
+    assert "320 of 320 assets shown" in " ".join(c.value for c in at.main.caption)
+    _sign_in(at, "staff@lib.org")
+    assert "321 of 321 assets shown" in " ".join(c.value for c in at.main.caption)
+
+
+@pytest.mark.parametrize("role, assets_page, admin_page", [
+    ("contributor", False, False),
+    ("staff", True, False),
+    ("admin", True, True),
+])
+def test_each_role_reaches_the_pages_it_may(people, role, assets_page, admin_page):
+    at = _sign_in(_open("pages/assets.py"), f"{role}@lib.org")
+    assert f"Signed in as {role.title()} Person" in _who(at)
+    assert (at.title[0].value == "Asset database"
+            and not any("for library staff" in i.value for i in at.info)) is assets_page
+    if assets_page:  # the staff-only site is listed (searched: the list has pages)
+        at.text_input(key="asset_search").input("Staff Room 7").run()
+        assert at.dataframe(key="asset_table").value["Name"].tolist() == ["Staff Room 7"]
+    else:
+        assert "Staff Room 7" not in _text(at)
+    at.switch_page("pages/admin.py").run()
+    assert any("for administrators" in i.value for i in at.info) is not admin_page
+
+
+def test_an_edit_is_recorded_under_the_signed_in_account(people):
+    at = _sign_in(_open("pages/assets.py"), "staff@lib.org")
+    assert "user_name" not in [t.key for t in at.text_input]  # no name to type any more
+    at.text_input(key="add_name").input("Centro Sin Fronteras")
+    at.number_input(key="add_lat").set_value(38.55)
+    at.number_input(key="add_lon").set_value(-97.9)
+    at.button[[b.label for b in at.button].index("Add asset")].click().run()
+    assert not at.exception, at.exception
+    frame = people.store.assets_frame()
+    [made] = frame[frame["name"] == "Centro Sin Fronteras"]["asset_id"]
+    assert people.store.history(made)[0]["user"] == "Staff Person <staff@lib.org>"
+
+
+def test_an_administrator_adds_an_account_and_the_audit_log_shows_it(people):
+    at = _sign_in(_open("pages/admin.py"), "admin@lib.org")
+    at.text_input(key="new_email").input("bo@lib.org")
+    at.text_input(key="new_name").input("Bo Chen")
+    at.selectbox(key="new_role").set_value("branch_lead")
+    at.text_input(key="new_password").input("another long password")
+    at.button[[b.label for b in at.button].index("Add account")].click().run()
+    assert not at.exception, at.exception
+    text = _text(at)
+    assert "Added Bo Chen as Branch lead" in text
+    log = people.audit_log()
+    made = log[log["event"] == "account created"].iloc[0]
+    assert made["email"] == "bo@lib.org" and made["by"] == "Admin Person <admin@lib.org>"
+    assert "another long password" not in text and "$argon2" not in text
+
+
+def test_a_wrong_password_is_refused_and_nothing_secret_reaches_the_page(people):
+    at = _sign_in(_open("pages/assets.py"), "staff@lib.org", "not my password at all")
+    assert any("do not match an account" in e.value for e in at.sidebar.error)
+    assert any("for library staff" in i.value for i in at.info)
+    assert "not my password at all" not in _text(at)
+    assert at.sidebar.text_input(key="sign_in_password").value == ""
+
+
+def test_an_idle_session_expires(people, monkeypatch):
+    at = _sign_in(_open("pages/assets.py"), "staff@lib.org")
+    assert at.title[0].value == "Asset database"
+    held = at.session_state["_account"]
+    at.session_state["_account"] = {**held, "seen": time.time() - 61 * 60}  # 61 minutes ago
+    at.run()
+    assert any("session ended after 60 minutes without use" in w.value for w in at.sidebar.warning)
+    assert any("for library staff" in i.value for i in at.info)
+    assert people.audit_log()["event"].iloc[0] == "signed out"
+
+
+def test_a_library_can_keep_edits_to_each_branchs_own_assets(people, monkeypatch):
+    monkeypatch.setenv("NAM_EDIT_OWN_BRANCH_ONLY", "true")
+    store = people.store
+    store.create_asset({"name": "Austin Mosque", "category": "faith", "branch": "Austin",
+                        "latitude": 41.89, "longitude": -87.76}, user="setup")
+    store.create_asset({"name": "Rogers Park Clinic", "category": "health",
+                        "branch": "Rogers Park", "latitude": 42.0, "longitude": -87.67},
+                       user="setup")
+    for who, name, editable in (("staff", "Austin Mosque", False),
+                                ("staff", "Rogers Park Clinic", True),
+                                ("admin", "Austin Mosque", True)):
+        at = _sign_in(_open("pages/assets.py"), f"{who}@lib.org")
+        at.text_input(key="asset_search").input(name).run()
+        at.session_state["asset_table"] = {"selection": {"rows": [0], "columns": []}}
+        at.run()
+        assert not at.exception, at.exception
+        assert at.subheader[0].value == name
+        buttons = [b.label for b in at.button]
+        assert ("Delete this asset" in buttons) is editable, (who, name)
+        assert any("keeps edits to each branch" in i.value for i in at.info) is not editable
