@@ -19,6 +19,7 @@ from ui.asset_forms import (
     sources_section,
 )
 from ui.filters import sidebar
+from ui.suggest_forms import review_queue, suggestions
 
 data, _ = sidebar()
 st.title("Asset database")
@@ -69,6 +70,8 @@ with st.container():  # always there, so the sections below never move
     if rows and rows[0] < len(on_page):
         asset_section(store, on_page.iloc[rows[0]], user)
 sources_section(data)
+with st.expander(f"Community suggestions ({suggestions().count_open():,} waiting)"):
+    review_queue(user)
 with st.expander("To review: likely duplicates and source changes to edited records"):
     review_section(store, user)
 with st.expander("Add an asset"):

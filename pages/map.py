@@ -50,6 +50,9 @@ with col_side:
             views.asset_panel(asset_details(data.assets, selection[1]))
             if is_staff():
                 map_panel_actions(context.store(), selection[1])
+            else:
+                st.page_link("pages/suggest.py", label="Something wrong here? Tell the library",
+                             icon=":material/feedback:", query_params={"asset": selection[1]})
         else:
             st.info("Click an area for its profile, or an asset for its details.")
     except MappingError as exc:  # e.g. a selection from another dataset

@@ -504,7 +504,7 @@ def place_on_map(prefix: str, *, latitude: float, longitude: float) -> None:
     if settings.tiles != "none":
         folium.TileLayer(settings.tiles).add_to(m)
     folium.CircleMarker([lat, lon], radius=7, color="#b30000", fill=True).add_to(m)
-    st.caption("Click the map to place the asset there; the coordinates below follow.")
+    st.caption("Click the map to put the place there; the coordinates below follow.")
     out = st_folium(m, height=260, use_container_width=True, key=f"place_{prefix}",
                     returned_objects=["last_clicked"])
     clicked = (out or {}).get("last_clicked")

@@ -3,7 +3,8 @@
 from alembic import context
 from sqlalchemy import create_engine
 
-import mapping.people.accounts  # noqa: F401  (its tables join the metadata)
+import mapping.people.accounts
+import mapping.people.suggestions  # noqa: F401
 from mapping.records.store import metadata
 
 config = context.config

@@ -183,3 +183,60 @@ def test_a_library_can_keep_edits_to_each_branchs_own_assets(people, monkeypatch
         buttons = [b.label for b in at.button]
         assert ("Delete this asset" in buttons) is editable, (who, name)
         assert any("keeps edits to each branch" in i.value for i in at.info) is not editable
+
+
+def test_a_visitors_suggestion_is_approved_by_staff_and_reaches_the_map(people):
+    """Issue #14 item 6: the public form lands in the review queue; staff approve it; the
+    place is on the map, and the suggester's contact is not (on the map or the page)."""
+    at = _open("pages/suggest.py")
+    at.text_input(key="sg_name").input("Círculo de Costura")
+    at.selectbox(key="sg_cat").set_value("community")
+    at.text_input(key="sg_langs").input("Spanish")
+    at.number_input(key="sg_lat").set_value(38.56)
+    at.number_input(key="sg_lon").set_value(-97.91)
+    at.text_input(key="sg_contact").input("rosa@example.org")
+    at.button[[b.label for b in at.button].index("Send to the library")].click().run()
+    assert not at.exception, at.exception
+    assert any("Thank you" in s.value for s in at.success)
+    assert at.text_input(key="sg_name").value == ""  # the form is empty again
+    _sign_in(at, "staff@lib.org")
+    at.switch_page("pages/assets.py").run()
+    assert "Community suggestions (1 waiting)" in [e.label for e in at.expander]
+    assert "rosa@example.org" in _text(at)  # staff see the contact, to reply
+    at.button[[b.label for b in at.button].index("Approve: add to the map")].click().run()
+    assert not at.exception, at.exception
+    assert any("Added 'Círculo de Costura'" in s.value for s in at.success)
+    at.switch_page("pages/map.py").run()
+    assert "322 of 322 assets shown" in " ".join(c.value for c in at.main.caption)
+    assert "rosa@example.org" not in _text(at)
+    frame = people.store.assets_frame()
+    [made] = frame.loc[frame["name"] == "Círculo de Costura"].to_dict("records")
+    assert made["languages"] == ("es",) and made["source"] == "community suggestion"
+    assert people.store.history(made["asset_id"])[0]["user"] == "Staff Person <staff@lib.org>"
+
+
+def test_a_suggestion_not_put_on_the_map_is_not_sent(people):
+    at = _open("pages/suggest.py")
+    at.text_input(key="sg_name").input("Somewhere")
+    at.button[[b.label for b in at.button].index("Send to the library")].click().run()
+    assert any("click the place on the map above first" in e.value for e in at.error)
+    from mapping.people.suggestions import Suggestions
+    assert Suggestions(people.store).count_open() == 0
+
+
+def test_something_wrong_here_reaches_staff_who_mark_it_fixed(people):
+    store = people.store
+    place = store.create_asset({"name": "Aaron Kestrel Clinic", "category": "health",
+                                "latitude": 38.55, "longitude": -97.9}, user="setup")
+    at = _open("pages/suggest.py")
+    at.radio(key="suggest_kind").set_value("Something is wrong with a place on the map").run()
+    at.selectbox(key="sg_asset").set_value(place["asset_id"])
+    at.text_area(key="sg_what").input("Closed since October")
+    at.button[[b.label for b in at.button].index("Send to the library")].click().run()
+    assert any("Library staff will check it" in s.value for s in at.success)
+    _sign_in(at, "staff@lib.org")
+    at.switch_page("pages/assets.py").run()
+    assert "Something is wrong with Aaron Kestrel Clinic" in _text(at).replace("\\", "")
+    at.button[[b.label for b in at.button].index("Fixed: the asset is corrected")].click().run()
+    assert any("Marked fixed" in s.value for s in at.success)
+    assert "Community suggestions (0 waiting)" in [e.label for e in at.expander]

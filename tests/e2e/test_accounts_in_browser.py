@@ -101,3 +101,42 @@ def test_the_administrator_sees_accounts_and_the_audit_log_and_no_hash(accounts_
     page.screenshot(path=str(SHOTS / "accounts-admin.png"), full_page=True)
     html = page.content()
     assert "$argon2" not in html and PASSWORD not in html
+
+
+def test_a_visitor_suggests_a_place_and_staff_approve_it(accounts_app, page):
+    """Issue #14 item 6, as people would: the public form (no sign-in), then staff review."""
+    url, data = accounts_app
+    page.goto(f"{url}/suggest")
+    expect(page.get_by_role("heading", name="Tell the library about a place")
+           ).to_be_visible(timeout=60_000)
+    _rest(page)
+    page.get_by_label("Name of the place").fill("Biblioteca Popular <b>Meadow</b>")
+    page.get_by_label("Latitude").fill("38.57")
+    page.get_by_label("Longitude").fill("-97.92")
+    page.get_by_label("E-mail or phone, if you would like a reply (optional)"
+                      ).fill("rosa@example.org")
+    _rest(page)
+    page.get_by_test_id("stMain").screenshot(path=str(SHOTS / "suggest-a-place.png"))
+    page.get_by_role("button", name="Send to the library").click()
+    expect(page.get_by_text("Thank you! Library staff will look at your suggestion")
+           ).to_be_visible(timeout=30_000)
+    page.goto(f"{url}/assets")
+    _sign_in(page, "ana@lib.org")
+    expect(page.get_by_role("heading", name="Asset database")).to_be_visible(timeout=60_000)
+    _rest(page)
+    page.get_by_text("Community suggestions (1 waiting)").click()
+    expect(page.get_by_text("rosa@example.org")).to_be_visible(timeout=30_000)
+    # The suggested name is text: its markup shows as typed and is not bold.
+    expect(page.get_by_text("New place: Biblioteca Popular <b>Meadow</b>")).to_be_visible()
+    assert page.locator("b", has_text="Meadow").count() == 0
+    page.locator("details", has_text="Community suggestions").screenshot(
+        path=str(SHOTS / "review-queue.png"))
+    page.get_by_role("button", name="Approve: add to the map").click()
+    expect(page.get_by_text("Added 'Biblioteca Popular <b>Meadow</b>'")
+           ).to_be_visible(timeout=30_000)
+    store = Store(f"sqlite:///{data / 'assets.db'}")
+    try:
+        frame = store.assets_frame()
+        assert (frame["name"] == "Biblioteca Popular <b>Meadow</b>").sum() == 1
+    finally:
+        store.close()
