@@ -11,6 +11,7 @@ PAGES = [
     st.Page("pages/gaps.py", title="Service gaps", icon=":material/troubleshoot:"),
     st.Page("pages/assets.py", title="Asset database", icon=":material/edit_location_alt:"),
     st.Page("pages/outreach.py", title="Outreach", icon=":material/handshake:"),
+    st.Page("pages/staff.py", title="Staff capacity", icon=":material/badge:"),
     st.Page("pages/suggest.py", title="Suggest a place", icon=":material/add_location:"),
     st.Page("pages/census.py", title="Census data", icon=":material/download:"),
     st.Page("pages/data.py", title="Data", icon=":material/table:"),

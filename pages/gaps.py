@@ -27,6 +27,7 @@ from ui.gap_views import (
     radius_input,
     refuse_what_cannot_be_answered,
     unknown_need_table,
+    with_staff_languages,
 )
 from ui.map_widget import show_map
 
@@ -92,7 +93,8 @@ show_map(context.live_base(data, outline_name=outline_name),
 st.markdown("#### Worst gaps")
 st.caption("An unreliable need (its margin of error is large) is marked: the gap may be "
            "smaller, or larger, than it looks.")
-st.dataframe(gap_ranking_table(ranked.head(25), unit), hide_index=True, width="stretch")
+st.dataframe(with_staff_languages(gap_ranking_table(ranked.head(25), unit), data, filters),
+             hide_index=True, width="stretch")
 unknown_need_table(gaps, unit)
 st.markdown(f"#### Where to go next: {len(picks)} site(s) within "
             f"{format_distance(radius, unit)} of unserved need")

@@ -106,6 +106,16 @@ def may_edit(asset_branch: str) -> bool:
         signed_in, asset_branch, own_branch_only=context.settings().own_branch_only)
 
 
+def owner_choices() -> list[str]:
+    """Who may own an action step: the people with accounts who do community work (by
+    the label the history uses); empty without accounts (the owner is typed)."""
+    if not with_accounts():
+        return []
+    people = accounts().frame()
+    people = people[people["active"] & (people["role"] != "visitor")]
+    return [f"{n} <{e}>" for n, e in zip(people["name"], people["email"], strict=True)]
+
+
 def require(action: str, who: str = "library staff") -> None:
     """Stop the page for a session that may not do ``action``, saying how to get in."""
     if not allowed(action):

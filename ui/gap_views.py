@@ -9,11 +9,16 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from mapping.analysis.filters import METRES_PER, MeasureResult, format_distance
+from mapping.analysis.filters import METRES_PER, Filters, MeasureResult, format_distance
 from mapping.analysis.gaps import NEED_UNKNOWN, NOT_SURVEYED, RANKED, Coverage, SitePick
 from mapping.analysis.moe import RELIABILITY_BY_CODE
+from mapping.analysis.service_areas import branches_of
+from mapping.people.capacity import branches_speaking, speakers_by_branch
+from mapping.sources.datasets import Dataset
+from ui import context, url
 from ui import messages as msg
-from ui import url
+from ui.access import is_staff, with_accounts
+from ui.staff_views import capacity
 
 
 def radius_input(column: DeltaGenerator, unit: str) -> int:
@@ -98,3 +103,22 @@ def picks_table(picks: list[SitePick], gaps: pd.DataFrame) -> pd.DataFrame:
                      + (" ..." if len(p.areas_covered) > 4 else "")})
     return pd.DataFrame(rows, columns=["pick", "site", "need covered", "running total",
                                        "areas reached", "areas"])
+
+
+def with_staff_languages(table: pd.DataFrame, data: Dataset, filters: Filters) -> pd.DataFrame:
+    """Add whether the nearest branch has staff who speak the language in need (staff
+    only; with accounts, a language filter and branches in the dataset)."""
+    if not filters.languages or not is_staff() or not with_accounts() or \
+            branches_of(data.assets).empty:
+        return table
+
+    speaks = branches_speaking(speakers_by_branch(capacity().directory()), filters.languages)
+    libraries = branches_of(data.assets).set_index("asset_id")
+    # A library's staff are the accounts of its branch: the branch it records (Demo
+    # County's "Maple Branch"), else its name (Chicago's "Albany Park").
+    key = {aid: (str(r["branch"]) or str(r["name"])) for aid, r in libraries.iterrows()}
+    nearest = context.branch_service_areas(data)[0]["branch_id"].reindex(table["area id"])
+    return table.assign(**{
+        "nearest branch": [str(libraries.at[a, "name"]) if a in key else "" for a in nearest],
+        "its staff speak it": [("yes" if speaks.get(key[a]) else "no") if a in key else ""
+                               for a in nearest]})

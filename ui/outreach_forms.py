@@ -9,10 +9,11 @@ import streamlit as st
 
 from mapping.infra.errors import MappingError
 from mapping.records.assets import ENTRY_TECHNIQUES
-from mapping.records.store import ACTION_STATUSES, Store
+from mapping.records.store import ACTION_STATUSES, INVOLVEMENT, Store
 from mapping.sources.catalog import language_name, parse_languages
 from mapping.sources.datasets import Dataset
 from ui import messages as msg
+from ui.access import owner_choices
 
 NONE = "(none)"
 
@@ -38,6 +39,12 @@ def log_form(store: Store, data: Dataset, user: str) -> None:
                             index=area_options.index(clicked[1]) if clicked[0] == "area"
                             and clicked[1] in areas.index else 0)
         languages = c3.text_input("Languages used (by ;)", key="log_langs")
+        minutes = c1.number_input("Time spent (minutes)", 0, 1440, 0, step=15, key="log_minutes")
+        stage = c2.selectbox("Involvement", ["", *INVOLVEMENT], key="log_stage",
+                             format_func=lambda s: s or "(not said)",
+                             help="Where this work sits on the public involvement continuum: "
+                                  "the library informs, consults, involves, collaborates, or "
+                                  "the community leads.")
         summary = st.text_area("What happened", key="log_summary")
         follow_up = st.text_input("Follow-up", key="log_follow")
         if not st.form_submit_button("Log contact", type="primary"):
@@ -47,11 +54,11 @@ def log_form(store: Store, data: Dataset, user: str) -> None:
                            asset_id=None if asset == NONE else asset,
                            geoid=None if area == NONE else area,
                            languages=parse_languages(languages), summary=summary,
-                           follow_up=follow_up)
+                           follow_up=follow_up, minutes=int(minutes), involvement=stage)
     except MappingError as exc:
         msg.error(f"Not logged: {exc}")
         return
-    for key in ("log_summary", "log_follow", "log_langs"):
+    for key in ("log_summary", "log_follow", "log_langs", "log_minutes"):
         st.session_state.pop(key, None)
     st.session_state["outreach_flash"] = "Logged."
     st.rerun()
@@ -64,6 +71,7 @@ def log_table(store: Store) -> pd.DataFrame:
                          "branch": log["branch"], "asset": log["asset"], "area": log["geoid"],
                          "languages": log["languages"].map(
                              lambda c: ", ".join(language_name(x) for x in c)),
+                         "minutes": log["minutes"], "involvement": log["involvement"],
                          "summary": log["summary"], "follow-up": log["follow_up"]})
 
 
@@ -81,7 +89,7 @@ def plan(store: Store, user: str) -> None:
     if owner:
         keep &= frame["owner"].isin(owner)
     shown = frame.loc[keep]
-    view = shown[["id", "step", "owner", "due", "status", "branch", "overdue"]]
+    view = shown[["id", "step", "owner", "due", "hours", "status", "branch", "overdue"]]
     st.dataframe(view.style.apply(lambda r: ["background-color: #fdd" if r["overdue"] else ""
                                              for _ in r], axis=1),
                  hide_index=True, width="stretch")
@@ -99,18 +107,21 @@ def plan(store: Store, user: str) -> None:
             except MappingError as exc:
                 msg.error(str(exc))
     with st.form("add_step"):  # cleared only once added
-        c1, c2, c3, c4 = st.columns([3, 1, 1, 1])
+        c1, c2, c3, c4, c5 = st.columns([3, 1.4, 1, 0.8, 1])
         step = c1.text_input("Next step", key="step_text")
-        who = c2.text_input("Owner", key="step_owner")
+        owners = owner_choices()
+        who = (c2.selectbox("Owner", owners, key="step_owner") if owners
+               else c2.text_input("Owner", key="step_owner"))
         due = c3.date_input("Due", value=None, key="step_due")
-        where = c4.text_input("Branch ", key="step_branch")
+        hours = c4.number_input("Hours", 0.0, 744.0, 0.0, step=0.5, key="step_hours")
+        where = c5.text_input("Branch ", key="step_branch")
         if st.form_submit_button("Add step"):
             try:
-                store.add_action(step=step, owner=who, due=due, branch=where,
-                                 user=user or "unknown")
+                store.add_action(step=step, owner=who or "", due=due, branch=where,
+                                 user=user or "unknown", hours=float(hours))
             except MappingError as exc:
                 msg.error(f"Not added: {exc}")
                 return
-            for key in ("step_text", "step_owner", "step_due"):
+            for key in ("step_text", "step_owner", "step_due", "step_hours"):
                 st.session_state.pop(key, None)
             st.rerun()

@@ -4,6 +4,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 import mapping.people.accounts
+import mapping.people.capacity
 import mapping.people.suggestions  # noqa: F401
 from mapping.records.store import metadata
 

@@ -166,6 +166,9 @@ outreach = sa.Table(
     sa.Column("summary", sa.Text, nullable=False),
     sa.Column("follow_up", sa.Text, nullable=False, default=""),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    # Migration 0009: time spent, and the stage on the public involvement continuum.
+    sa.Column("minutes", sa.Integer, nullable=False, default=0),
+    sa.Column("involvement", sa.String(20), nullable=False, default=""),
 )
 
 actions = sa.Table(
@@ -181,6 +184,7 @@ actions = sa.Table(
     sa.Column("version", sa.Integer, nullable=False, default=1),
     sa.Column("created_by", sa.String(120), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("hours", sa.Float, nullable=False, default=0.0),  # planned (migration 0009)
 )
 
 geocodes = sa.Table(
@@ -195,6 +199,8 @@ geocodes = sa.Table(
 )
 
 ACTION_STATUSES = ("open", "in progress", "done", "dropped")
+#: The public involvement continuum, from the library informing to the community leading.
+INVOLVEMENT = ("inform", "consult", "involve", "collaborate", "community-led")
 _LIST_FIELDS = ("services", "languages", "communities")
 _EDITABLE = (*(c for c in ASSET_COLUMNS if c != "asset_id"), "latitude", "longitude")
 #: The fields a source provides; their digest tells an untouched record from an edited one.
@@ -769,11 +775,18 @@ class Store:
 
     def log_outreach(self, *, date: Any, technique: str, staff: str, summary: str,
                      asset_id: str | None = None, geoid: str | None = None, branch: str = "",
-                     languages: Sequence[str] = (), follow_up: str = "") -> int:
-        """Record one contact made in the community; return its id."""
+                     languages: Sequence[str] = (), follow_up: str = "", minutes: int = 0,
+                     involvement: str = "") -> int:
+        """Record one contact made in the community (with the minutes it took and where it
+        sits on the involvement continuum, :data:`INVOLVEMENT`); return its id."""
         if technique not in ENTRY_TECHNIQUES:
             raise DataError(f"unknown technique {technique!r}; use one of "
                             f"{', '.join(ENTRY_TECHNIQUES)}")
+        if involvement and involvement not in INVOLVEMENT:
+            raise DataError(f"unknown involvement {involvement!r}; use one of "
+                            f"{', '.join(INVOLVEMENT)}")
+        if not 0 <= int(minutes) <= 24 * 60:
+            raise DataError(f"time spent must be between 0 and 1440 minutes, not {minutes}")
         if not summary.strip() or not staff.strip():
             raise DataError("say who made the contact and what came of it (staff and summary)")
         codes = parse_languages(list(languages))
@@ -793,7 +806,8 @@ class Store:
             new_id = conn.execute(outreach.insert().values(
                 date=day, technique=technique, asset_id=asset_id or None, geoid=geoid or None,
                 staff=staff.strip(), branch=branch.strip(), languages=json.dumps(list(codes)),
-                summary=summary.strip(), follow_up=follow_up.strip(), created_at=_now())
+                summary=summary.strip(), follow_up=follow_up.strip(), created_at=_now(),
+                minutes=int(minutes), involvement=involvement)
             ).inserted_primary_key[0]
             _log(conn, str(new_id), "create", None, {"summary": summary, "staff": staff},
                  staff, entity="outreach")
@@ -812,10 +826,13 @@ class Store:
         return frame
 
     def add_action(self, *, step: str, owner: str, due: Any = None, branch: str = "",
-                   asset_id: str | None = None, geoid: str | None = None, user: str) -> int:
-        """Add a next step to the action plan; return its id."""
+                   asset_id: str | None = None, geoid: str | None = None, user: str,
+                   hours: float = 0.0) -> int:
+        """Add a next step to the action plan (with the hours it will take); return its id."""
         if not step.strip() or not owner.strip():
             raise DataError("an action needs a step and an owner")
+        if not 0 <= float(hours) <= 744:
+            raise DataError(f"hours planned must be between 0 and 744, not {hours}")
         due_day = _as_date(due, what="due date", required=False)
         with self.writing() as conn:
             _serialize(conn, f"action:{user}")
@@ -830,7 +847,8 @@ class Store:
             new_id = conn.execute(actions.insert().values(
                 step=step.strip(), owner=owner.strip(), due=due_day, status="open",
                 branch=branch.strip(), asset_id=asset_id or None, geoid=geoid or None,
-                version=1, created_by=user, updated_at=_now())).inserted_primary_key[0]
+                version=1, created_by=user, updated_at=_now(), hours=float(hours))
+            ).inserted_primary_key[0]
             _log(conn, str(new_id), "create", 1, {"step": step, "owner": owner}, user,
                  entity="action")
         return int(new_id)

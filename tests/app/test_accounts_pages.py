@@ -240,3 +240,52 @@ def test_something_wrong_here_reaches_staff_who_mark_it_fixed(people):
     at.button[[b.label for b in at.button].index("Fixed: the asset is corrected")].click().run()
     assert any("Marked fixed" in s.value for s in at.success)
     assert "Community suggestions (0 waiting)" in [e.label for e in at.expander]
+
+
+def test_a_branch_lead_sees_the_branchs_workload_and_records_a_training(people):
+    """Issue #14, done when: a branch lead sees the branch's workload and missing trainings."""
+    lead = people.create(email="lead@lib.org", name="Lea Lead", role="branch_lead",
+                         password=PASSWORD, by="setup", branch="Rogers Park", hours_per_month=6)
+    people.create(email="far@lib.org", name="Far Away", role="staff", password=PASSWORD,
+                  by="setup", branch="Austin")
+    people.store.log_outreach(date=time.strftime("%Y-%m-%d"), technique="walkabout",
+                              staff="Staff Person <staff@lib.org>", summary="Market walk",
+                              branch="Rogers Park", minutes=120, involvement="consult")
+    at = _open("pages/staff.py")
+    assert any("for library staff" in i.value for i in at.info)  # a visitor
+    _sign_in(at, "lead@lib.org")
+    assert at.multiselect(key="staff_branches").value == ["Rogers Park"]  # their own
+    [branch, person, directory] = at.dataframe[:3]
+    assert branch.value["Branch"].tolist() == ["Rogers Park"]
+    persons = person.value.set_index("Name")
+    assert "Far Away" not in persons.index
+    assert persons.loc["Staff Person", "Hours logged"] == 2.0
+    assert persons.loc["Lea Lead", "Trainings missing"] == 4
+    assert directory.value.set_index("Name").loc["Staff Person", "Missing"].startswith(
+        "asset-mapping orientation")
+    at.selectbox(key="tr_who").set_value(lead.id)
+    at.selectbox(key="tr_what").set_value("listening skills")
+    at.button[[b.label for b in at.button].index("Record training")].click().run()
+    assert not at.exception, at.exception
+    assert any("Recorded: Lea Lead, listening skills" in s.value.replace("\\", "")
+               for s in at.success)
+    persons = at.dataframe[1].value.set_index("Name")
+    assert persons.loc["Lea Lead", "Trainings missing"] == 3
+    assert at.selectbox(key="tr_who").options == [  # their own branch only
+        "Admin Person", "Contributor Person", "Lea Lead", "Staff Person"]
+
+
+def test_service_gaps_say_whether_the_nearest_branch_speaks_the_language(people):
+    """Issue #14 item 5: staff of a branch who speak the language in need are named on
+    Service gaps (Demo County's branches record themselves as 'Harvest Branch' ...)."""
+    people.create(email="maria@lib.org", name="Maria", role="staff", password=PASSWORD,
+                  by="setup", branch="Harvest Branch", languages=["Spanish"])
+    at = _sign_in(_open("pages/gaps.py"), "staff@lib.org")
+    at.sidebar.multiselect(key="f_languages").set_value(["spanish"]).run()
+    assert not at.exception, at.exception
+    table = at.dataframe[0].value
+    assert {"nearest branch", "its staff speak it"} <= set(table.columns)
+    said = dict(zip(table["nearest branch"], table["its staff speak it"], strict=True))
+    assert said["Demo County Library - Harvest Branch"] == "yes" and "no" in said.values()
+    for branch, answer in said.items():
+        assert (answer == "yes") is (branch == "Demo County Library - Harvest Branch"), branch

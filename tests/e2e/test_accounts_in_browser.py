@@ -29,8 +29,15 @@ def accounts_app(tmp_path_factory) -> Iterator[tuple[str, Path]]:
                   by="setup", branch="Meadow Branch")
     people.create(email="admin@lib.org", name="Lee Admin", role="admin", password=PASSWORD,
                   by="setup")
+    people.create(email="lead@lib.org", name="Lea Lead", role="branch_lead",
+                  password=PASSWORD, by="setup", branch="Meadow Branch", hours_per_month=6)
     store.create_asset({"name": "Okonkwo Family Center", "category": "settlement",
                         "latitude": 38.55, "longitude": -97.9}, user="setup")
+    for day, stage, minutes in (("2026-03-02", "inform", 60), ("2026-06-09", "consult", 90),
+                                ("2026-10-20", "collaborate", 120)):
+        store.log_outreach(date=day, technique="community event", staff="Ana Ruiz <ana@lib.org>",
+                           summary="Met families at the fair", branch="Meadow Branch",
+                           minutes=minutes, involvement=stage)
     store.close()
     log = tmp_path_factory.mktemp("e2e-accounts-log") / "streamlit.log"
     with running_app(data, log) as url:
@@ -140,3 +147,17 @@ def test_a_visitor_suggests_a_place_and_staff_approve_it(accounts_app, page):
         assert (frame["name"] == "Biblioteca Popular <b>Meadow</b>").sum() == 1
     finally:
         store.close()
+
+
+def test_a_branch_lead_sees_the_branchs_capacity(accounts_app, page):
+    url, _ = accounts_app
+    page.goto(f"{url}/staff")
+    _sign_in(page, "lead@lib.org")
+    expect(page.get_by_role("heading", name="Staff capacity")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("From outreach toward community-led work")).to_be_visible()
+    _rest(page)
+    expect(page.locator("[data-testid='stVegaLiteChart'], [data-testid='stArrowVegaLiteChart']"
+                        ).first).to_be_visible(timeout=30_000)
+    expect(page.locator("[data-testid='stDataFrame'] canvas").nth(2)).to_be_visible(
+        timeout=30_000)
+    page.get_by_test_id("stMain").screenshot(path=str(SHOTS / "staff-capacity.png"))
