@@ -8,14 +8,19 @@ from mapping.analysis.service_areas import branches_of, summarize_branches
 from mapping.present.escape import markdown_text as md
 from ui import context
 from ui import messages as msg
+from ui.branch_forms import branch_records
 from ui.filters import sidebar
 from ui.map_widget import show_map
 
 data, _ = sidebar()
 st.title("Which branch serves whom?")
+if "branch_flash" in st.session_state:
+    msg.success(st.session_state.pop("branch_flash"))
 branches = branches_of(data.assets)
 if branches.empty:
-    msg.warning("This dataset has no library branches (assets of category 'Library branch').")
+    msg.warning("This dataset has no library branches yet (assets of category 'Library "
+                "branch'): add them below, or import them with the assets.")
+    branch_records(data)
     st.stop()
 assignment, outlines = context.branch_service_areas(data)
 settings = context.settings()
@@ -48,3 +53,4 @@ st.dataframe(pd.DataFrame([{
     "top limited-English language": s.top_language[0] if s.top_language else "",
     "people": f"{s.top_language[1]:,.0f}" if s.top_language else "",
 } for s in summaries]), hide_index=True, width="stretch")
+branch_records(data)

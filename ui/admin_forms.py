@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from mapping.analysis.service_areas import branch_keys
 from mapping.infra.errors import MappingError
 from mapping.people.accounts import ROLE_HELP, ROLE_LABELS, ROLES, Account, Accounts
 from mapping.present.escape import markdown_text as md
@@ -69,7 +70,9 @@ def _by() -> str:
 
 
 def _branches() -> list[str]:
-    return ["", *context.store().branch_names()]
+    """Every branch: those that own records and those with a library record."""
+    store = context.store()
+    return ["", *sorted(set(store.branch_names()) | set(branch_keys(store.assets_frame())))]
 
 
 def add_account_form(people: Accounts) -> None:

@@ -492,6 +492,12 @@ def _geocode_step(store: Store, path: Any, spec: dict[str, Any]) -> tuple[Any, d
     return placed, spec, unmatched
 
 
+def place_in_dataset(prefix: str, data: Any) -> None:
+    """:func:`place_on_map`, opened at the centre of a dataset's areas."""
+    west, south, east, north = data.area_set.areas.total_bounds
+    place_on_map(prefix, latitude=(south + north) / 2, longitude=(west + east) / 2)
+
+
 def place_on_map(prefix: str, *, latitude: float, longitude: float) -> None:
     """A small map: click it to put the asset there (fills the form's coordinates)."""
 

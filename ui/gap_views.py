@@ -12,7 +12,7 @@ from streamlit.delta_generator import DeltaGenerator
 from mapping.analysis.filters import METRES_PER, Filters, MeasureResult, format_distance
 from mapping.analysis.gaps import NEED_UNKNOWN, NOT_SURVEYED, RANKED, Coverage, SitePick
 from mapping.analysis.moe import RELIABILITY_BY_CODE
-from mapping.analysis.service_areas import branches_of
+from mapping.analysis.service_areas import branch_key, branches_of
 from mapping.people.capacity import branches_speaking, speakers_by_branch
 from mapping.sources.datasets import Dataset
 from ui import context, url
@@ -114,9 +114,7 @@ def with_staff_languages(table: pd.DataFrame, data: Dataset, filters: Filters) -
 
     speaks = branches_speaking(speakers_by_branch(capacity().directory()), filters.languages)
     libraries = branches_of(data.assets).set_index("asset_id")
-    # A library's staff are the accounts of its branch: the branch it records (Demo
-    # County's "Maple Branch"), else its name (Chicago's "Albany Park").
-    key = {aid: (str(r["branch"]) or str(r["name"])) for aid, r in libraries.iterrows()}
+    key = {aid: branch_key(r) for aid, r in libraries.iterrows()}
     nearest = context.branch_service_areas(data)[0]["branch_id"].reindex(table["area id"])
     return table.assign(**{
         "nearest branch": [str(libraries.at[a, "name"]) if a in key else "" for a in nearest],

@@ -16,7 +16,7 @@ from mapping.sources.datasets import Dataset
 from ui import context
 from ui import messages as msg
 from ui.access import account, allowed
-from ui.asset_forms import place_on_map
+from ui.asset_forms import place_in_dataset
 
 _CATS = [c.key for c in CATEGORIES]
 #: At most this many suggestions from one browser session in ten minutes.
@@ -62,8 +62,7 @@ def _sent(what: str) -> None:
 
 def suggest_place_form(data: Dataset) -> None:
     """A new place, put on a small map, with what the person knows about it."""
-    west, south, east, north = data.area_set.areas.total_bounds
-    place_on_map("sg", latitude=(south + north) / 2, longitude=(west + east) / 2)
+    place_in_dataset("sg", data)
     with st.form("suggest_place"):
         c1, c2 = st.columns(2)
         name = c1.text_input("Name of the place", key="sg_name")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -24,6 +26,26 @@ def branches_of(assets: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Return the library branches among the assets (active or temporarily closed)."""
     found = assets[(assets["category"] == "library") & (assets["status"] != "inactive")]
     return found.sort_values("asset_id")
+
+
+def branch_key(library: Mapping[str, Any]) -> str:
+    """How staff, accounts and records name a branch: the branch its library record
+    belongs to (Demo County's "Maple Branch"), else the library's name (Chicago's
+    "Albany Park").
+
+    Examples
+    --------
+    >>> branch_key({"name": "Demo County Library - Maple Branch", "branch": "Maple Branch"})
+    'Maple Branch'
+    >>> branch_key({"name": "Albany Park", "branch": ""})
+    'Albany Park'
+    """
+    return str(library.get("branch") or "").strip() or str(library.get("name") or "").strip()
+
+
+def branch_keys(assets: gpd.GeoDataFrame) -> list[str]:
+    """The names of every branch among the assets (see :func:`branch_key`), sorted."""
+    return sorted({branch_key(r) for r in branches_of(assets).to_dict("records")})
 
 
 def assign_branches(area_set: AreaSet, branches: gpd.GeoDataFrame, *,

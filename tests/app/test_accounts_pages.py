@@ -289,3 +289,45 @@ def test_service_gaps_say_whether_the_nearest_branch_speaks_the_language(people)
     assert said["Demo County Library - Harvest Branch"] == "yes" and "no" in said.values()
     for branch, answer in said.items():
         assert (answer == "yes") is (branch == "Demo County Library - Harvest Branch"), branch
+
+
+def test_done_when_an_administrator_makes_two_branches_and_three_accounts(data_dir):
+    """Issue #14, done when (first part), on a fresh copy: the first administrator creates
+    two branches and three accounts with different roles in those branches."""
+    at = _open("pages/admin.py")
+    for key, value in (("first_email", "lee@lib.org"), ("first_name", "Lee Admin"),
+                       ("first_password", PASSWORD), ("first_again", PASSWORD)):
+        at.text_input(key=key).input(value)
+    at.button[[b.label for b in at.button].index("Create the administrator")].click().run()
+    at.switch_page("pages/branches.py").run()
+    before = len(at.dataframe[-1].value)
+    for name, lat, lon in (("Riverbend", 38.52, -97.95), ("Oak Hollow", 38.6, -97.85)):
+        at.text_input(key="br_name").input(name)
+        at.text_input(key="br_hours").input("Mon-Sat 10-6")
+        at.number_input(key="br_lat").set_value(lat)
+        at.number_input(key="br_lon").set_value(lon)
+        at.button[[b.label for b in at.button].index("Add branch")].click().run()
+        assert not at.exception, at.exception
+        assert any(f"Added the branch {name}" in s.value for s in at.success)
+    records = at.dataframe[-1].value
+    assert len(records) == before + 2
+    assert {"Riverbend", "Oak Hollow"} <= set(records["Branch"])
+    at.switch_page("pages/admin.py").run()
+    assert {"Riverbend", "Oak Hollow"} <= set(at.selectbox(key="new_branch").options)
+    for email, name, role, branch in (("cy@lib.org", "Cy", "contributor", ""),
+                                      ("di@lib.org", "Di", "staff", "Riverbend"),
+                                      ("ed@lib.org", "Ed", "branch_lead", "Oak Hollow")):
+        at.text_input(key="new_email").input(email)
+        at.text_input(key="new_name").input(name)
+        at.selectbox(key="new_role").set_value(role)
+        at.selectbox(key="new_branch").set_value(branch)
+        at.text_input(key="new_password").input(PASSWORD)
+        at.button[[b.label for b in at.button].index("Add account")].click().run()
+        assert not at.exception, at.exception
+    shown = at.dataframe[0].value.set_index("E-mail")
+    assert shown.loc[["cy@lib.org", "di@lib.org", "ed@lib.org"], "Role"].tolist() == [
+        "Contributor", "Staff", "Branch lead"]
+    at.switch_page("pages/branches.py").run()
+    records = at.dataframe[-1].value.set_index("Branch")
+    assert records.loc["Riverbend", "Staff"] == 1 and records.loc["Oak Hollow", "Staff"] == 1
+    assert records.loc["Riverbend", "Hours"] == "Mon-Sat 10-6"
