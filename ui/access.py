@@ -48,7 +48,7 @@ def account() -> Account | None:
     or whose account was disabled or changed, ends here, with a message."""
     held = st.session_state.get(_SESSION)
     if not held:
-        return None
+        return _from_provider()
     settings = context.settings()
     now = time.time()
     reason = ""
@@ -59,6 +59,8 @@ def account() -> Account | None:
     found = None if reason else accounts().current(held["id"], held["version"])
     if found is None:
         st.session_state.pop(_SESSION, None)
+        if held.get("via") == "openid":
+            st.logout()  # the provider's sign-in ends too: the next one is asked for again
         if not reason:
             reason = "because the account changed"
         st.session_state["_signed_out"] = f"Your session ended {reason}: sign in again."
@@ -70,11 +72,29 @@ def account() -> Account | None:
     return found
 
 
-def start_session(person: Account) -> None:
+def start_session(person: Account, *, via: str = "password") -> None:
     """This browser session acts as ``person`` from now on (until sign-out or expiry)."""
     now = time.time()
     st.session_state[_SESSION] = {"id": person.id, "version": person.session_version,
-                                  "since": now, "seen": now}
+                                  "since": now, "seen": now, "via": via}
+
+
+def _from_provider() -> Account | None:
+    """Someone the library's OpenID provider signed in (``st.login``): the active account
+    with their e-mail address, once per browser session (audited either way)."""
+    if not context.openid_configured() or not st.user.is_logged_in:
+        return None
+    email = str(st.user.get("email") or "")
+    if st.session_state.get("_openid_checked") == email:
+        return None  # already refused in this session
+    st.session_state["_openid_checked"] = email
+    person = accounts().signed_in_by_provider(email)
+    if person is None:
+        st.session_state["_signed_out"] = (f"No active account for {email}: ask an "
+                                           "administrator to add one.")
+        return None
+    start_session(person, via="openid")
+    return person
 
 
 def role() -> str:
@@ -157,9 +177,18 @@ def _account_box(signed_in: Account | None) -> None:
                               + (f", {signed_in.branch}" if signed_in.branch else "") + ")"))
         if st.sidebar.button("Sign out", key="sign_out"):
             accounts().signed_out(signed_in)
-            st.session_state.pop(_SESSION, None)
+            via = st.session_state.pop(_SESSION, {}).get("via")
+            if via == "openid":
+                st.logout()
             st.rerun()
         return
+    if context.openid_configured():
+        if st.sidebar.button("Sign in with the library's account", key="sign_in_openid",
+                             type="primary"):
+            st.session_state.pop("_openid_checked", None)
+            st.login()
+        if st.user.is_logged_in and st.sidebar.button("Use another account", key="openid_out"):
+            st.logout()
     with st.sidebar.form("sign_in", border=False):
         st.markdown("**Staff and partners: sign in**")
         st.text_input("E-mail address", key="sign_in_email", autocomplete="username")

@@ -89,10 +89,14 @@ def add_account_form(people: Accounts) -> None:
         hours = c2.number_input("Hours per month for community work", 0, 744, 0,
                                 key="new_hours")
         password = st.text_input("First password (12 characters or more; give it to the "
-                                 "person privately)", type="password", key="new_password")
+                                 "person privately)", type="password", key="new_password",
+                                 help="With Google or Microsoft sign-in set up, leave it "
+                                      "empty for someone who signs in only that way.")
         if st.form_submit_button("Add account", type="primary"):
             try:
-                made = people.create(email=email, name=name, role=role, password=password,
+                openid_only = not password and context.openid_configured()
+                made = people.create(email=email, name=name, role=role,
+                                     password=None if openid_only else password,
                                      branch=branch, by=_by(), hours_per_month=int(hours),
                                      languages=[x for x in languages.split(";") if x.strip()])
             except MappingError as exc:

@@ -54,6 +54,15 @@ def _secrets() -> Mapping[str, object]:
         return {}
 
 
+def openid_configured() -> bool:
+    """True when ``[auth]`` in the secrets names an OpenID provider for ``st.login``."""
+    auth = _secrets().get("auth")
+    if not isinstance(auth, Mapping):
+        return False
+    return bool(auth.get("server_metadata_url")) or any(
+        isinstance(v, Mapping) and v.get("server_metadata_url") for v in auth.values())
+
+
 @st.cache_resource(show_spinner=False)
 def _settings(environ_items: tuple[tuple[str, str], ...]) -> Settings:
     return load_settings(dict(environ_items), _secrets())

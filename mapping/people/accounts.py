@@ -435,7 +435,8 @@ class Accounts:
         account = self.by_email(email)
         with self.store.writing() as conn:
             _audit(conn, self._clock(), "signed in (OpenID)" if account else
-                   "refused: no account (OpenID)", email=(email or "")[:254],
+                   "refused: no account (OpenID)",
+                   email=account.email if account else (email or "").strip().lower(),
                    account_id=account.id if account else None)
         return account
 

@@ -61,16 +61,19 @@ def app_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @contextlib.contextmanager
-def running_app(data_dir: Path, log: Path, **settings: str) -> Iterator[str]:
-    """The app in a subprocess on a free port, with its own data folder; yields its URL."""
-    port = _free_port()
+def running_app(data_dir: Path, log: Path, *, port: int | None = None,
+                args: tuple[str, ...] = (), **settings: str) -> Iterator[str]:
+    """The app in a subprocess on a free port (or ``port``), with its own data folder and
+    extra ``streamlit run`` arguments; yields its URL."""
+    port = port or _free_port()
     env = {**os.environ, "NAM_TILES": "none", "NAM_DATA_DIR": str(data_dir), **settings}
     SERVER_LOG.append(log)
     with open(log, "w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
              "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--server.headless", "true"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+             "--server.headless", "true", *args], cwd=ROOT, env=env, stdout=out,
+            stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
