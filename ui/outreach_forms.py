@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from mapping.infra.errors import MappingError
+from mapping.present.escape import markdown_text as md
 from mapping.records.assets import ENTRY_TECHNIQUES
 from mapping.records.store import ACTION_STATUSES, INVOLVEMENT, Store
 from mapping.sources.catalog import language_name, parse_languages
@@ -18,9 +19,12 @@ from ui.access import owner_choices
 NONE = "(none)"
 
 
-def log_form(store: Store, data: Dataset, user: str) -> None:
-    """Log a contact; the asset or area clicked on the map comes preselected."""
+def log_form(store: Store, data: Dataset, user: str, *, pending: bool = False) -> None:
+    """Log a contact; the asset or area clicked on the map comes preselected. A
+    contributor's entry (``pending``) waits for staff to review it."""
     stored = store.assets_frame()
+    if pending:  # a contributor picks among the places the public may see
+        stored = stored[stored["visibility"] != "staff"]
     names = dict(zip(stored["asset_id"], stored["name"], strict=True))
     areas = data.area_set.areas
     clicked = st.session_state.get("selection") or ("", "")
@@ -54,7 +58,8 @@ def log_form(store: Store, data: Dataset, user: str) -> None:
                            asset_id=None if asset == NONE else asset,
                            geoid=None if area == NONE else area,
                            languages=parse_languages(languages), summary=summary,
-                           follow_up=follow_up, minutes=int(minutes), involvement=stage)
+                           follow_up=follow_up, minutes=int(minutes), involvement=stage,
+                           review="pending" if pending else "")
     except MappingError as exc:
         msg.error(f"Not logged: {exc}")
         return
@@ -64,14 +69,17 @@ def log_form(store: Store, data: Dataset, user: str) -> None:
     st.rerun()
 
 
-def log_table(store: Store) -> pd.DataFrame:
-    """The outreach log as a person reads it."""
+def log_table(store: Store, *, only: str | None = None) -> pd.DataFrame:
+    """The outreach log as a person reads it (``only``: one person's entries)."""
     log = store.outreach_log()
+    if only is not None:
+        log = log[log["staff"] == only]
     return pd.DataFrame({"date": log["date"], "how": log["technique"], "staff": log["staff"],
                          "branch": log["branch"], "asset": log["asset"], "area": log["geoid"],
                          "languages": log["languages"].map(
                              lambda c: ", ".join(language_name(x) for x in c)),
                          "minutes": log["minutes"], "involvement": log["involvement"],
+                         "review": log["review"].replace("", "by staff"),
                          "summary": log["summary"], "follow-up": log["follow_up"]})
 
 
@@ -125,3 +133,27 @@ def plan(store: Store, user: str) -> None:
             for key in ("step_text", "step_owner", "step_due", "step_hours"):
                 st.session_state.pop(key, None)
             st.rerun()
+
+
+def review_entries(store: Store, user: str) -> None:
+    """Entries contributors logged, waiting for staff: accept (they count) or decline."""
+    log = store.outreach_log()
+    waiting = log[log["review"] == "pending"]
+    if waiting.empty:
+        st.caption("No entries from contributors wait for review.")
+        return
+    for row in waiting.head(20).to_dict("records"):
+        with st.container(border=True):
+            st.markdown(md(f"{row['date']} · {row['technique']} · {row['staff']}"
+                           + (f" · {row['branch']}" if row["branch"] else "")))
+            st.caption(md(row["summary"]))
+            c1, c2 = st.columns(2)
+            for column, accept, label in ((c1, True, "Accept"), (c2, False, "Decline")):
+                if column.button(label, key=f"review_{row['id']}_{label}"):
+                    try:
+                        store.review_outreach(int(row["id"]), accept=accept, by=user)
+                    except MappingError as exc:
+                        msg.error(str(exc))
+                        return
+                    st.session_state["outreach_flash"] = f"{label}ed."
+                    st.rerun()

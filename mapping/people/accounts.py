@@ -55,7 +55,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "see_staff_only": frozenset(_FROM["staff"]),  # staff-only sites, exact sensitive points
     "see_contacts": frozenset(_FROM["staff"]),  # personal contacts
     "edit_assets": frozenset(_FROM["staff"]),
-    "log_outreach": frozenset(_FROM["staff"]),
+    "log_outreach": frozenset(_FROM["contributor"]),  # a contributor's waits for review
     "review_suggestions": frozenset(_FROM["staff"]),
     "manage_branch_staff": frozenset(_FROM["branch_lead"]),
     "manage_datasets": frozenset(_FROM["admin"]),

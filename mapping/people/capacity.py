@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from mapping.infra.errors import DataError
 from mapping.people.accounts import ROLES, Accounts, accounts
-from mapping.records.store import INVOLVEMENT, Store, metadata
+from mapping.records.store import COUNTED_REVIEWS, INVOLVEMENT, Store, metadata
 from mapping.sources.catalog import groups_of_language
 
 #: The trainings the worksheet names, in the order a new staff member takes them.
@@ -121,7 +121,7 @@ class Capacity:
         rows = []
         for p in staff.to_dict("records"):
             label = f"{p['name']} <{p['email']}>"
-            mine = log[(log["staff"] == label)
+            mine = log[(log["staff"] == label) & log["review"].isin(COUNTED_REVIEWS)
                        & (pd.to_datetime(log["date"]) >= pd.Timestamp(first))
                        & (pd.to_datetime(log["date"]) < pd.Timestamp(after))]
             steps = plan[(plan["owner"] == label) & plan["status"].isin(["open", "in progress"])]
@@ -155,7 +155,7 @@ def branch_workload(per_person: pd.DataFrame) -> pd.DataFrame:
 def involvement_by_quarter(log: pd.DataFrame, *, branch: str | None = None) -> pd.DataFrame:
     """Outreach entries per quarter and involvement stage (entries without a stage are
     left out): how a branch's work moves along the continuum over time."""
-    frame = log[log["involvement"].isin(INVOLVEMENT)]
+    frame = log[log["involvement"].isin(INVOLVEMENT) & log["review"].isin(COUNTED_REVIEWS)]
     if branch:
         frame = frame[frame["branch"] == branch]
     if frame.empty:

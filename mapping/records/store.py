@@ -169,6 +169,9 @@ outreach = sa.Table(
     # Migration 0009: time spent, and the stage on the public involvement continuum.
     sa.Column("minutes", sa.Integer, nullable=False, default=0),
     sa.Column("involvement", sa.String(20), nullable=False, default=""),
+    # Migration 0010: "" (logged by staff), pending (a contributor's), accepted, declined.
+    sa.Column("review", sa.String(20), nullable=False, default=""),
+    sa.Column("reviewed_by", sa.String(254), nullable=True),
 )
 
 actions = sa.Table(
@@ -201,6 +204,10 @@ geocodes = sa.Table(
 ACTION_STATUSES = ("open", "in progress", "done", "dropped")
 #: The public involvement continuum, from the library informing to the community leading.
 INVOLVEMENT = ("inform", "consult", "involve", "collaborate", "community-led")
+#: Review states of an outreach entry ("" for one logged by staff, which needs none).
+OUTREACH_REVIEWS = ("", "pending", "accepted", "declined")
+#: The entries that count (in workload and charts): staff's own and accepted ones.
+COUNTED_REVIEWS = ("", "accepted")
 _LIST_FIELDS = ("services", "languages", "communities")
 _EDITABLE = (*(c for c in ASSET_COLUMNS if c != "asset_id"), "latitude", "longitude")
 #: The fields a source provides; their digest tells an untouched record from an edited one.
@@ -776,7 +783,7 @@ class Store:
     def log_outreach(self, *, date: Any, technique: str, staff: str, summary: str,
                      asset_id: str | None = None, geoid: str | None = None, branch: str = "",
                      languages: Sequence[str] = (), follow_up: str = "", minutes: int = 0,
-                     involvement: str = "") -> int:
+                     involvement: str = "", review: str = "") -> int:
         """Record one contact made in the community (with the minutes it took and where it
         sits on the involvement continuum, :data:`INVOLVEMENT`); return its id."""
         if technique not in ENTRY_TECHNIQUES:
@@ -785,6 +792,9 @@ class Store:
         if involvement and involvement not in INVOLVEMENT:
             raise DataError(f"unknown involvement {involvement!r}; use one of "
                             f"{', '.join(INVOLVEMENT)}")
+        if review not in ("", "pending"):
+            raise DataError(f"unknown review {review!r}: a new entry is logged by staff "
+                            "(empty) or waits for them (pending)")
         if not 0 <= int(minutes) <= 24 * 60:
             raise DataError(f"time spent must be between 0 and 1440 minutes, not {minutes}")
         if not summary.strip() or not staff.strip():
@@ -807,7 +817,7 @@ class Store:
                 date=day, technique=technique, asset_id=asset_id or None, geoid=geoid or None,
                 staff=staff.strip(), branch=branch.strip(), languages=json.dumps(list(codes)),
                 summary=summary.strip(), follow_up=follow_up.strip(), created_at=_now(),
-                minutes=int(minutes), involvement=involvement)
+                minutes=int(minutes), involvement=involvement, review=review)
             ).inserted_primary_key[0]
             _log(conn, str(new_id), "create", None, {"summary": summary, "staff": staff},
                  staff, entity="outreach")
@@ -824,6 +834,22 @@ class Store:
             return pd.DataFrame(columns=[c.name for c in outreach.columns] + ["asset"])
         frame["languages"] = frame["languages"].map(lambda t: tuple(json.loads(t)))
         return frame
+
+    def review_outreach(self, entry_id: int, *, accept: bool, by: str) -> None:
+        """Accept or decline an entry a contributor logged (once; the history says who)."""
+        verdict = "accepted" if accept else "declined"
+        with self.writing() as conn:
+            row = conn.execute(sa.select(outreach.c.review).where(outreach.c.id == entry_id)
+                               ).first()
+            if row is None:
+                raise DataError(f"no outreach entry {entry_id}")
+            if row[0] != "pending":
+                raise DataError(f"outreach entry {entry_id} was already {row[0]}" if row[0]
+                                else f"outreach entry {entry_id} was logged by staff: it "
+                                     "needs no review")
+            conn.execute(outreach.update().where(outreach.c.id == entry_id).values(
+                review=verdict, reviewed_by=by[:254]))
+            _log(conn, str(entry_id), verdict, None, {"review": verdict}, by, entity="outreach")
 
     def add_action(self, *, step: str, owner: str, due: Any = None, branch: str = "",
                    asset_id: str | None = None, geoid: str | None = None, user: str,

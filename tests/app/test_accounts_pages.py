@@ -331,3 +331,27 @@ def test_done_when_an_administrator_makes_two_branches_and_three_accounts(data_d
     records = at.dataframe[-1].value.set_index("Branch")
     assert records.loc["Riverbend", "Staff"] == 1 and records.loc["Oak Hollow", "Staff"] == 1
     assert records.loc["Riverbend", "Hours"] == "Mon-Sat 10-6"
+
+
+def test_a_contributor_logs_outreach_that_staff_review(people):
+    """Issue #14 item 2: a contributor logs outreach (staff-only places are not offered,
+    the library's whole log is not shown); staff accept it and then it counts."""
+    at = _sign_in(_open("pages/outreach.py"), "contributor@lib.org")
+    assert not any("for library staff" in i.value for i in at.info)
+    [picker] = [s for s in at.selectbox if s.label == "Asset"]
+    assert "Staff Room 7" not in picker.options and len(picker.options) > 300
+    at.text_area(key="log_summary").input("Met the youth group at the park")
+    at.number_input(key="log_minutes").set_value(45)
+    at.button[[b.label for b in at.button].index("Log contact")].click().run()
+    assert not at.exception, at.exception
+    mine = at.dataframe[0].value
+    assert mine["summary"].tolist() == ["Met the youth group at the park"]
+    assert mine["review"].tolist() == ["pending"] and "Action plan" not in _text(at)
+    staff = _sign_in(_open("pages/outreach.py"), "staff@lib.org")
+    assert "From contributors, to review (1)" in [e.label for e in staff.expander]
+    staff.button[[b.label for b in staff.button].index("Accept")].click().run()
+    assert not staff.exception, staff.exception
+    log = people.store.outreach_log()
+    assert log[["review", "reviewed_by"]].iloc[0].tolist() == ["accepted",
+                                                                "Staff Person <staff@lib.org>"]
+    assert log["staff"].iloc[0] == "Contributor Person <contributor@lib.org>"
