@@ -49,6 +49,14 @@ def _rest(page) -> None:
            ).to_have_count(1, timeout=120_000)
 
 
+def _map_drawn(page) -> None:
+    """The small place-picking map reports itself once drawn, which reruns the page: a
+    click during that run is lost. Wait for the map, then for the run to end."""
+    place = page.frame_locator("iframe[title='streamlit_folium.st_folium']").first
+    expect(place.locator(".leaflet-container")).to_be_visible(timeout=60_000)
+    _rest(page)
+
+
 def _sign_in(page, email: str, password: str = PASSWORD) -> None:
     _rest(page)
     sidebar = page.get_by_test_id("stSidebar")
@@ -72,11 +80,13 @@ def test_staff_sign_in_edit_and_the_history_names_the_account(accounts_app, page
     expect(page.get_by_label("Your name and branch (saved with your changes)")).to_have_count(0)
     _rest(page)
     page.get_by_text("Add an asset").click()
+    _map_drawn(page)
     page.get_by_label("Name", exact=True).first.fill("Casa de la Cultura Meadow")
     page.get_by_role("button", name="Add asset").click()  # not placed yet: refused
     expect(page.get_by_text("Not added: place it first.")).to_be_visible(timeout=30_000)
     page.get_by_label("Latitude").first.fill("38.56")
     page.get_by_label("Longitude").first.fill("-97.91")
+    _rest(page)
     page.get_by_role("button", name="Add asset").click()
     expect(page.get_by_text("Added 'Casa de la Cultura Meadow'.")).to_be_visible(timeout=30_000)
     page.screenshot(path=str(SHOTS / "accounts-signed-in.png"), full_page=True)
@@ -116,7 +126,7 @@ def test_a_visitor_suggests_a_place_and_staff_approve_it(accounts_app, page):
     page.goto(f"{url}/suggest")
     expect(page.get_by_role("heading", name="Tell the library about a place")
            ).to_be_visible(timeout=60_000)
-    _rest(page)
+    _map_drawn(page)
     page.get_by_label("Name of the place").fill("Biblioteca Popular <b>Meadow</b>")
     page.get_by_label("Latitude").fill("38.57")
     page.get_by_label("Longitude").fill("-97.92")
