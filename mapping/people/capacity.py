@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from mapping.infra.errors import DataError
 from mapping.people.accounts import ROLES, Accounts, accounts
-from mapping.records.store import COUNTED_REVIEWS, INVOLVEMENT, Store, metadata
+from mapping.records.store import COUNTED_REVIEWS, INVOLVEMENT, Store, as_date, metadata
 from mapping.sources.catalog import groups_of_language
 
 #: The trainings the worksheet names, in the order a new staff member takes them.
@@ -59,7 +59,7 @@ class Capacity:
         """Record that someone completed a training on a day (twice the same: once)."""
         if training not in TRAININGS:
             raise DataError(f"unknown training {training!r}; use one of {', '.join(TRAININGS)}")
-        day = _day(completed_on)
+        day = as_date(completed_on, what="day it was completed")
         if day > self._today():
             raise DataError(f"{day} is in the future: record a training once it is done")
         with self.store.writing() as conn:
@@ -112,7 +112,7 @@ class Capacity:
         """Per person, for the calendar month holding ``month`` (default: this month):
         hours set aside, hours logged on outreach, hours planned on open steps due that
         month, steps overdue today, and trainings missing."""
-        first = _day(month or self._today()).replace(day=1)
+        first = as_date(month or self._today(), what="month").replace(day=1)
         after = (pd.Timestamp(first) + pd.offsets.MonthBegin(1)).date()
         today = self._today()
         staff = self.directory()
@@ -186,13 +186,3 @@ def branches_speaking(speakers: dict[str, set[str]], groups: Iterable[str]) -> d
     return {branch: any(wanted & set(groups_of_language(code)) for code in codes)
             for branch, codes in speakers.items()}
 
-
-def _day(value: Any) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value).strip())
-    except ValueError:
-        raise DataError(f"{value!r} is not a date like 2026-11-27") from None

@@ -800,7 +800,7 @@ class Store:
         if not summary.strip() or not staff.strip():
             raise DataError("say who made the contact and what came of it (staff and summary)")
         codes = parse_languages(list(languages))
-        day = _as_date(date, what="date of the contact")
+        day = as_date(date, what="date of the contact")
         with self.writing() as conn:
             if asset_id and conn.execute(sa.select(assets.c.id).where(
                     assets.c.id == asset_id)).first() is None:
@@ -859,7 +859,7 @@ class Store:
             raise DataError("an action needs a step and an owner")
         if not 0 <= float(hours) <= 744:
             raise DataError(f"hours planned must be between 0 and 744, not {hours}")
-        due_day = _as_date(due, what="due date", required=False)
+        due_day = as_date(due, what="due date", required=False)
         with self.writing() as conn:
             _serialize(conn, f"action:{user}")
             repeat = conn.execute(sa.select(actions.c.id).where(
@@ -925,7 +925,7 @@ def _geocode_from(row: Mapping[str, Any]) -> Geocode:
                    row["tract"], row["provider"])
 
 
-def _as_date(value: Any, *, what: str, required: bool = True) -> date | None:
+def as_date(value: Any, *, what: str, required: bool = True) -> date | None:
     """Return a date from a date, datetime or ``YYYY-MM-DD`` text; say what is wrong otherwise."""
     if value is None or value == "":
         if required:
