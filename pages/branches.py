@@ -11,8 +11,10 @@ from ui import messages as msg
 from ui.branch_forms import branch_records
 from ui.filters import sidebar
 from ui.map_widget import show_map
+from ui.presenting import save_view_box
 
 data, _ = sidebar()
+save_view_box("branches")
 st.title("Which branch serves whom?")
 if "branch_flash" in st.session_state:
     msg.success(st.session_state.pop("branch_flash"))

@@ -30,8 +30,10 @@ from ui.gap_views import (
     with_staff_languages,
 )
 from ui.map_widget import show_map
+from ui.presenting import save_view_box
 
 data, filters = sidebar()
+save_view_box("gaps")
 area_set = data.area_set
 st.title("Where are the gaps?")
 st.caption("The community is what the sidebar picks (languages, else origins, else the "

@@ -12,8 +12,10 @@ from ui.access import is_staff
 from ui.asset_forms import map_panel_actions
 from ui.filters import sidebar
 from ui.map_widget import show_map
+from ui.presenting import save_view_box
 
 data, filters = sidebar()
+save_view_box("map")
 _, prepared = context.dataset(data.id)
 area_set = data.area_set
 

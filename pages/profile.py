@@ -8,8 +8,10 @@ from mapping.present.escape import markdown_text as md
 from ui import messages as msg
 from ui.analysis import compare_section, pick_selection, show_profile
 from ui.filters import sidebar
+from ui.presenting import save_view_box
 
 data, _ = sidebar()
+save_view_box("profile")
 st.title("Who lives here?")
 st.caption("Sums over the selected areas with margins of error combined by the Census "
            "Bureau's formulas (90% confidence). Each figure names the variables it comes from.")

@@ -242,7 +242,8 @@ def live_base(data: Dataset, *, draw: bool = False, outline_name: str | None = N
 
 
 def live_data(data: Dataset, measure: MeasureResult, shown: gpd.GeoDataFrame, *,
-              outlines: gpd.GeoDataFrame | None = None) -> LiveData:
+              outlines: gpd.GeoDataFrame | None = None, scheme: str = "YlGnBu",
+              high_contrast: bool = False) -> LiveData:
     """Return what the live map shows on this rerun: ``measure`` by area and the ``shown``
     subset of the dataset's assets (the points themselves are prepared once per asset
     table: the person's own view of it, so a visitor's browser never receives a
@@ -253,4 +254,5 @@ def live_data(data: Dataset, measure: MeasureResult, shown: gpd.GeoDataFrame, *,
                         lambda: prepare_asset_points(data.assets, data.area_set.areas))
     return live_map_data(prepared, data.area_set, measure, _geometry(data.id, _stamp(entry),
                                                                       prepared),
-                         points, shown, outlines=outline_blob(outlines))
+                         points, shown, outlines=outline_blob(outlines), scheme=scheme,
+                         high_contrast=high_contrast)

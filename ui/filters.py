@@ -8,6 +8,7 @@ keys below; the URL is read once per session and written back on every run.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 from pathlib import Path
 
 import streamlit as st
@@ -47,6 +48,17 @@ def _from_url() -> None:
         st.session_state["f_measure"] = q["m"]
 
 
+def filters_from_link(params: Mapping[str, str], data: Dataset) -> Filters:
+    """The filters a link (or a saved view) holds, read as the sidebar reads them, with
+    what ``data`` does not have left out (a link from another dataset still opens)."""
+    lists = {key[2:]: tuple(v for v in params.get(param, "").split(",") if v)
+             for key, param in _PARAMS.items()}
+    catalog = data.area_set.catalog
+    indicator = params.get("ind") or default_indicator(catalog).id
+    filters = Filters(**lists, indicator=indicator, measure=params.get("m", "count"))
+    return clean_filters(filters, catalog, services=tuple(service_tags(data.assets)))[0]
+
+
 def _to_url(dataset_id: str, filters: Filters, default_indicator_id: str) -> None:
     params: dict[str, str] = {"ds": dataset_id}
     for key, value in (("reg", filters.regions), ("orig", filters.origins),
@@ -71,12 +83,13 @@ def _keep_valid(key: str, options: list[str]) -> None:
         st.session_state[key] = [v for v in st.session_state[key] if v in options]
 
 
-def _ensure_navigation() -> None:
+def ensure_navigation() -> None:
     """Send a page that ran without ``app.py`` through it, keeping the page and the filters.
 
     On a freshly started server, the first request straight to ``/gaps`` runs
     ``pages/gaps.py`` as a stand-alone page (Streamlit only learns about ``st.navigation``
-    once ``app.py`` has run), without the app's navigation or layout.
+    once ``app.py`` has run), without the app's navigation or layout. Call it from a
+    function the page itself calls (it reads the page's file from the call stack).
     """
     if st.session_state.get("_navigation_ready"):
         return
@@ -87,7 +100,7 @@ def _ensure_navigation() -> None:
 
 def sidebar() -> tuple[Dataset, Filters]:
     """Render the dataset picker and filter pane; return the dataset and the filters."""
-    _ensure_navigation()
+    ensure_navigation()
     _restore_choices()
     _from_url()
     entries = [e for e in context.datasets() if e.available]

@@ -159,16 +159,36 @@ def show_map(base: LiveBase, data: LiveData, *, height: int = 640,
     value = value if isinstance(value, dict) else {}
     _handle_events(value.get("events"), key)
     write_selection_url(key, with_view=True)
+    selection = st.session_state.get("selection")
+    _render(base, data, selected=selection, view=st.session_state.get(f"_{key}_view"),
+            height=height, key=key)
+    return selection
+
+
+def show_still_map(base: LiveBase, data: LiveData, *, selected: Selection | None,
+                   view: dict[str, float] | None, height: int, key: str) -> None:
+    """Render a live map that shows a fixed selection and view (presentation mode): the
+    person may pan and zoom, but a click changes nothing in the session or the URL.
+    Give each view its own ``key``: a map takes its view when it is first drawn."""
+    _render(base, data, selected=selected, view=view, height=height, key=key)
+
+
+def _render(base: LiveBase, data: LiveData, *, selected: Selection | None,
+            view: dict[str, float] | None, height: int, key: str) -> None:
+    value = st.session_state.get(key)
+    value = value if isinstance(value, dict) else {}
     have = value.get("have") if value.get("base") == base.key else None
     have = have if isinstance(have, dict) else {}
     digests = {name: blob.digest if blob else "" for name, blob in data.blobs.items()}
     blobs = {name: blob.text for name, blob in data.blobs.items()
              if blob is not None and have.get(name) != blob.digest}
-    selection = st.session_state.get("selection")
     _component(base=base.as_args(), height=height, digests=digests, blobs=blobs,
                style=data.style, visible=data.visible, legend_html=data.legend_html,
                categories=data.categories, title=data.title,
-               selected={"kind": selection[0], "id": selection[1]} if selection else None,
-               view=st.session_state.get(f"_{key}_view"),
-               key=key, default=None)
-    return selection
+               selected={"kind": selected[0], "id": selected[1]} if selected else None,
+               view=view, key=key, default=None)
+
+
+def view_from_link(params: dict[str, str]) -> dict[str, float] | None:
+    """The centre and zoom a link holds (``view``), or ``None``."""
+    return _view_from_text(params.get("view", ""))

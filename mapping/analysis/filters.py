@@ -15,7 +15,13 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from mapping.analysis.moe import coefficient_of_variation, moe_of_proportion, moe_of_sum, reliability_of_cv
+from mapping.analysis.moe import (
+    RELIABILITY_BY_CODE,
+    coefficient_of_variation,
+    moe_of_proportion,
+    moe_of_sum,
+    reliability_of_cv,
+)
 from mapping.records.assets import CATEGORY_KEYS, serves_communities, serves_languages
 from mapping.sources.areas import AreaSet
 from mapping.sources.catalog import Catalog, Variable, language_group
@@ -145,6 +151,31 @@ class MeasureResult:
     def has_moe(self) -> bool:
         """True when the source publishes margins of error for this measure."""
         return bool(self.values["value_moe"].notna().any())
+
+
+def reliability_line(measure: MeasureResult) -> str:
+    """One line on how far the map's figures can be trusted (a presentation's footer).
+
+    >>> import pandas as pd
+    >>> values = pd.DataFrame({"value": [5.0, 7.0, 9.0, None], "value_moe": [1.0, 2.0, 9.0, None],
+    ...                        "reliability": [0, 0, 2, 3]})
+    >>> reliability_line(MeasureResult("x", "count", None, values, ()))
+    '3 areas with a figure: 2 reliable, 1 unreliable (drawn dashed and faded). Margins of error at 90% confidence.'
+    """
+    values = measure.values
+    shown = values[values["value"].notna()]
+    if measure.kind == "derived":
+        return (f"{len(shown):,} areas with a figure, computed by the analysis from census "
+                "estimates; see the table for their reliability.")
+    if not measure.has_moe:
+        return f"{len(shown):,} areas with a figure. No margins of error in this source: " \
+               "reliability unknown."
+    counts = shown["reliability"].astype(int).value_counts()
+    parts = [f"{counts[code]:,} {RELIABILITY_BY_CODE[code].value}" for code in (0, 1, 2, 3)
+             if counts.get(code, 0)]
+    faded = " (drawn dashed and faded)" if counts.get(2, 0) else ""
+    return (f"{len(shown):,} areas with a figure: {', '.join(parts)}{faded}. Margins of error "
+            "at 90% confidence.")
 
 
 def measure_variables(catalog: Catalog, filters: Filters) -> tuple[tuple[Variable, ...], str]:

@@ -57,6 +57,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "edit_assets": frozenset(_FROM["staff"]),
     "log_outreach": frozenset(_FROM["contributor"]),  # a contributor's waits for review
     "review_suggestions": frozenset(_FROM["staff"]),
+    "save_views": frozenset(_FROM["staff"]),  # saved views, stories, presenting them
     "manage_branch_staff": frozenset(_FROM["branch_lead"]),
     "manage_datasets": frozenset(_FROM["admin"]),
     "manage_accounts": frozenset(_FROM["admin"]),

@@ -43,6 +43,22 @@ PALETTES: dict[int, tuple[str, ...]] = {
     6: ("#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494"),
     7: ("#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#1d91c0", "#225ea8", "#0c2c84"),
 }
+#: ColorBrewer Purples, by number of classes (another colour-blind-safe sequential scheme).
+PURPLES: dict[int, tuple[str, ...]] = {
+    1: ("#9e9ac8",),
+    2: ("#bcbddc", "#54278f"),
+    3: ("#efedf5", "#bcbddc", "#756bb1"),
+    4: ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#6a51a3"),
+    5: ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f"),
+    6: ("#f2f0f7", "#dadaeb", "#bcbddc", "#9e9ac8", "#756bb1", "#54278f"),
+    7: ("#f2f0f7", "#dadaeb", "#bcbddc", "#9e9ac8", "#807dba", "#6a51a3", "#4a1486"),
+}
+#: The map's colour schemes (ColorBrewer sequential, readable with colour-blindness).
+SCHEMES: dict[str, dict[int, tuple[str, ...]]] = {"YlGnBu": PALETTES, "Purples": PURPLES}
+SCHEME_LABELS = {"YlGnBu": "Yellow-green-blue (ColorBrewer YlGnBu)",
+                 "Purples": "Purples (ColorBrewer)"}
+#: Area edges in the high-contrast display (the default is thin white).
+HIGH_CONTRAST_EDGE = "#000000"
 NO_DATA_COLOR = "#8c8c8c"  # far from every class for colour-blind viewers; 3.4:1 on white
 COORDINATE_DECIMALS = 5  # about 1 m
 
@@ -149,20 +165,24 @@ class Classes:
     upper_bounds: tuple[float, ...]
     index: np.ndarray
     minimum: float
+    scheme: str = "YlGnBu"
 
     @property
     def colors(self) -> tuple[str, ...]:
-        """The colour of each class."""
-        return PALETTES[max(1, len(self.upper_bounds))]
+        """The colour of each class (in the classes' colour scheme, see :data:`SCHEMES`)."""
+        return SCHEMES[self.scheme][max(1, len(self.upper_bounds))]
 
 
-def classify(values: np.ndarray, *, k: int = 5) -> Classes:
-    """Return quantile classes of the finite values (at most ``k``; fewer if few distinct)."""
+def classify(values: np.ndarray, *, k: int = 5, scheme: str = "YlGnBu") -> Classes:
+    """Return quantile classes of the finite values (at most ``k``; fewer if few distinct),
+    coloured in ``scheme`` (a key of :data:`SCHEMES`; an unknown one is refused)."""
+    if scheme not in SCHEMES:
+        raise ValueError(f"unknown colour scheme {scheme!r}")
     v = np.asarray(values, dtype=float)
     finite = np.isfinite(v)
     index = np.full(v.shape, -1, dtype=int)
     if not finite.any():
-        return Classes((), index, float("nan"))
+        return Classes((), index, float("nan"), scheme)
     distinct = np.unique(v[finite])
     k = int(min(k, max(PALETTES)))
     if len(distinct) <= k:
@@ -170,7 +190,7 @@ def classify(values: np.ndarray, *, k: int = 5) -> Classes:
     else:
         bins = tuple(float(b) for b in np.unique(mapclassify.Quantiles(v[finite], k=k).bins))
     index[finite] = np.searchsorted(np.asarray(bins), v[finite], side="left")
-    return Classes(bins, np.minimum(index, len(bins) - 1), float(distinct[0]))
+    return Classes(bins, np.minimum(index, len(bins) - 1), float(distinct[0]), scheme)
 
 
 class FastMap(folium.Map):
@@ -659,14 +679,17 @@ class LiveData:
 
 def live_map_data(prepared: PreparedAreas, area_set: AreaSet, measure: MeasureResult,
                   geometry: Blob, points: AssetPoints, shown: gpd.GeoDataFrame, *,
-                  classes: int = 5, outlines: Blob | None = None) -> LiveData:
+                  classes: int = 5, outlines: Blob | None = None, scheme: str = "YlGnBu",
+                  high_contrast: bool = False) -> LiveData:
     """Return the data of a live map: ``measure`` by area, the ``shown`` subset of ``points``.
 
     ``geometry`` is :func:`area_geometry_blob` of ``prepared`` and ``points``
     :func:`prepare_asset_points` of a table ``shown`` is a subset of (both cached by
     the caller, so a rerun computes only the style, the mask and the legend).
+    ``scheme`` colours the classes; ``high_contrast`` draws black area edges and opaque
+    fills (presentation mode, projectors).
     """
-    breaks = classify(measure.values["value"].to_numpy(), k=classes)
+    breaks = classify(measure.values["value"].to_numpy(), k=classes, scheme=scheme)
     style = area_style(prepared, measure, breaks)
     counts: list[tuple[str, int]] = []
     if len(shown):
@@ -680,7 +703,7 @@ def live_map_data(prepared: PreparedAreas, area_set: AreaSet, measure: MeasureRe
                "no_data": NO_DATA_COLOR,
                "reliability_html": [html_text(RELIABILITY_BY_CODE[i].value) for i in range(4)],
                "k": style.classes, "v": style.values_html, "m": style.margins_html,
-               "r": style.reliability},
+               "r": style.reliability, "edge": HIGH_CONTRAST_EDGE if high_contrast else None},
         visible=points.visible_mask(shown),
         legend_html=legend,
         categories=[[html_text(c.label), c.color, c.shape] for c in CATEGORIES],

@@ -91,6 +91,7 @@
     var k = st ? st.k[i] : -1, r = st ? st.r[i] : 0;
     var s = {weight: 0.5, color: "#ffffff", opacity: 0.9, fillOpacity: 0.75,
              fillColor: !st ? NO_DATA : k < 0 ? st.no_data : st.colors[k], dashArray: null};
+    if (st && st.edge) { s.color = st.edge; s.weight = 1.2; s.opacity = 1; s.fillOpacity = 0.9; }
     if (r === 2) { s.color = "#3b3b3b"; s.weight = 1.4; s.dashArray = "3 3"; s.fillOpacity = 0.3; }
     if (state.selected && state.selected.kind === "area" && state.selected.id === p.g) {
       s.color = "#d7301f"; s.weight = 3; s.dashArray = null; s.opacity = 1;

@@ -1,0 +1,5 @@
+"""Presentation mode: saved views full screen, one after another (arrow keys move on)."""
+
+from ui.presenting import present_page
+
+present_page()

@@ -1,0 +1,96 @@
+"""Presenters in a real browser (issue #12): a view saved from the map, a story made of
+saved views, and presentation mode (no sidebar, arrow keys move to the next view)."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from mapping.present.stories import Author, Stories
+from mapping.records.store import Store
+
+pytestmark = pytest.mark.e2e
+
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+MAP_FRAME = "iframe[src*='ui.map_widget.nam_map']"
+
+
+def _poll(read, until, *, timeout: float = 30.0):
+    """Read the database until ``until(value)`` holds; return the value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = read()
+        if until(value) or time.monotonic() > deadline:
+            return value
+        time.sleep(0.3)
+
+
+def test_save_a_view_make_a_story_and_present_it_with_the_arrow_keys(app_url, app_data_dir,
+                                                                       page):
+    shelf = Stories(Store(f"sqlite:///{app_data_dir / 'assets.db'}"))
+    before = {v.id for v in shelf.views()}
+    page.goto(f"{app_url}/?lang=korean&m=share")
+    page.wait_for_selector(MAP_FRAME, timeout=60_000)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    expect(page.get_by_text("Speak Korean at home", exact=False).first).to_be_visible(
+        timeout=30_000)
+    page.get_by_text("Save this view (for a presentation)").click()
+    page.get_by_label("Title").fill("Korean speakers, share")
+    page.get_by_label("Note (what to say about it)").fill("Where to start outreach.")
+    page.get_by_label("Your name (saved with the view)").fill("Ana, North")
+    page.get_by_role("button", name="Save view").click()
+    saved = _poll(lambda: [v for v in shelf.views() if v.id not in before],
+                  lambda found: len(found) == 1)
+    assert [(v.title, v.note, v.page, v.owner) for v in saved] == [
+        ("Korean speakers, share", "Where to start outreach.", "map", "Ana, North")]
+    assert saved[0].params["lang"] == "korean" and saved[0].params["m"] == "share"
+
+    # A second view, saved straight into the database (the form is tested above).
+    second = shelf.save_view(title="Everyone foreign-born", page="map",
+                             params={"ds": saved[0].dataset}, author=Author(None, "Ben"))
+    page.goto(f"{app_url}/stories")
+    page.wait_for_selector(IDLE, timeout=60_000)
+    page.get_by_label("Title of the story").fill("Board meeting")
+    for title in ("Everyone foreign-born", "Korean speakers, share"):  # the order to show
+        page.get_by_role("combobox", name="Views, in the order to show them").click()
+        page.get_by_role("option", name=title).click()
+        page.keyboard.press("Escape")
+    page.get_by_role("button", name="Make the story").click()
+    story = _poll(lambda: [s for s in shelf.stories() if s.title == "Board meeting"],
+                  lambda found: len(found) == 1)
+    assert story[0].view_ids == (second.id, saved[0].id)
+
+    page.get_by_role("link", name="Present this story").first.click()
+    expect(page.get_by_role("heading", name="Everyone foreign-born")).to_be_visible(
+        timeout=60_000)
+    expect(page.get_by_text("Board meeting · 1 of 2")).to_be_visible()
+    expect(page.locator("[data-testid='stSidebar']")).to_be_hidden()
+    frame = page.wait_for_selector(MAP_FRAME, timeout=60_000).content_frame()
+    frame.wait_for_function("() => window.map && window.NAM_STATE.have.areas",
+                            timeout=60_000)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    page.locator("body").press("ArrowRight")
+    expect(page.get_by_role("heading", name="Korean speakers, share")).to_be_visible(
+        timeout=60_000)
+    expect(page.get_by_text("Board meeting · 2 of 2")).to_be_visible()
+    expect(page.get_by_text("Where to start outreach.")).to_be_visible()
+    # The slide's map shows the view's measure, and the footer its source and reliability.
+    frame = page.wait_for_selector(MAP_FRAME, timeout=60_000).content_frame()
+    expect(frame.locator(".nam-legend")).to_contain_text("Speak Korean", timeout=60_000)
+    expect(page.get_by_text("Margins of error at 90% confidence", exact=False)).to_be_visible()
+    assert "slide=2" in page.evaluate("() => window.location.href")
+    page.wait_for_selector(IDLE, timeout=60_000)
+    page.locator("body").press("ArrowLeft")
+    expect(page.get_by_role("heading", name="Everyone foreign-born")).to_be_visible(
+        timeout=60_000)
+
+    # Ended, then a saved view opened in the app: its own filters, not the ones before.
+    page.get_by_role("link", name="End the presentation").click()
+    page.get_by_role("tab", name=re.compile("Saved views")).click()
+    page.locator(f".st-key-saved_view_{second.id}").get_by_role("button", name="Open").click()
+    expect(page.get_by_text("Foreign-born (people)", exact=False).first).to_be_visible(
+        timeout=60_000)
+    expect(page.get_by_text("Speak Korean at home", exact=False)).to_have_count(0)
