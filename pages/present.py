@@ -1,5 +1,5 @@
 """Presentation mode: saved views full screen, one after another (arrow keys move on)."""
 
-from ui.presenting import present_page
+from ui.present_mode import present_page
 
 present_page()

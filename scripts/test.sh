@@ -5,13 +5,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh requirements-test.txt
 
-if [ ! -x /usr/bin/chromium ]; then
+# Debian's Chromium (browser tests) and poppler-utils (the PDF exports are read back by
+# pdftoppm and pdftotext, readers independent of the code that wrote them).
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/bin/pdftoppm ] || missing+=(poppler-utils)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
-    echo "==> installing Debian's chromium for the browser tests"
+    echo "==> installing Debian's ${missing[*]} for the tests"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "==> /usr/bin/chromium missing: browser tests will be skipped (apt-get install chromium)"
+    echo "==> missing ${missing[*]}: the tests that need them will be skipped (apt-get install ${missing[*]})"
   fi
 fi
 

@@ -20,17 +20,22 @@ from mapping.analysis.filters import (
     MeasureResult,
     compute_measure,
     filter_assets,
-    reliability_line,
 )
 from mapping.infra.errors import DataError, MappingError
 from mapping.present.escape import markdown_text as md
-from mapping.present.render import SCHEME_LABELS
-from mapping.present.stories import MAX_NOTE, MAX_TITLE, PAGES, Author, SavedView, Stories
+from mapping.present.stories import (
+    MAX_NOTE,
+    MAX_TITLE,
+    PAGES,
+    Author,
+    SavedView,
+    Stories,
+)
 from mapping.sources.datasets import Dataset, start_dataset
-from ui import access, context, url
+from ui import access, context
 from ui import messages as msg
-from ui.filters import ensure_navigation, filters_from_link
-from ui.map_widget import shape_from_text, show_still_map, view_from_link
+from ui.filters import filters_from_link
+from ui.map_widget import shape_from_text
 
 T = TypeVar("T")
 
@@ -109,12 +114,16 @@ class Slide:
     outlines: gpd.GeoDataFrame | None  # a drawn shape or chosen areas, outlined (``label``)
 
 
-def slide_of(view: SavedView) -> Slide:
+def slide_of(view: SavedView, *, staff: bool | None = None) -> Slide:
     """Rebuild a saved view (the person's own view of the assets: a visitor never gets a
-    staff-only site); :class:`MappingError` when its dataset cannot be opened."""
+    staff-only site); :class:`MappingError` when its dataset cannot be opened.
+
+    ``staff`` is the person's access, read from the session when not given (a download
+    made on its own thread has no session: pass it).
+    """
     dataset_id = view.dataset or start_dataset(context.settings())
     data = context.with_database_assets(context.dataset(dataset_id)[0])
-    if not access.is_staff():
+    if not (access.is_staff() if staff is None else staff):
         data = context.public_assets(data)
     filters = filters_from_link(view.params, data)
     measure = compute_measure(data.area_set, filters)
@@ -174,108 +183,3 @@ def safely(what: str, action: Callable[..., T], *args: Any, **kwargs: Any) -> T 
     except MappingError as exc:
         msg.error(f"{what}: {exc}.")
         return None
-
-
-# --- presentation mode ---------------------------------------------------------------
-
-#: Hides the sidebar and Streamlit's own bars; large type for a room.
-_PRESENT_CSS = """<style>
-[data-testid="stSidebar"], [data-testid="stExpandSidebarButton"], [data-testid="stHeader"],
-[data-testid="stToolbar"] {display: none !important;}
-[data-testid="stMainBlockContainer"] {padding: 0.6rem 1.5rem 0.5rem !important;
-  max-width: 100% !important;}
-[data-testid="stMainBlockContainer"] h1 {font-size: 2.6rem !important; line-height: 1.15;}
-[data-testid="stMainBlockContainer"] p {font-size: 1.3rem;}
-.st-key-nam-footer p {font-size: 1.05rem !important;}
-</style>"""
-_HIGH_CONTRAST_CSS = """<style>
-[data-testid="stMainBlockContainer"] {color: #000 !important;}
-[data-testid="stMainBlockContainer"] p, [data-testid="stMainBlockContainer"] h1 {
-  color: #000 !important; font-weight: 600;}
-</style>"""
-MAP_HEIGHT = 660
-
-
-def _deck_from_url() -> tuple[list[SavedView], str, str]:
-    """The views to present (a story's, or one saved view), the deck's title and what
-    went wrong (empty when nothing did)."""
-    q = st.query_params
-    try:
-        if "story" in q:
-            deck = stories().story(int(q["story"]))
-            return stories().views_of(deck), deck.title, ""
-        if "sv" in q:
-            view = stories().view(int(q["sv"]))
-            return [view], view.title, ""
-    except ValueError:
-        return [], "", "this presentation link is damaged: open it again from Views and stories"
-    except MappingError as exc:
-        return [], "", str(exc)
-    return [], "", "no story or view was chosen: pick one on Views and stories"
-
-
-def _go(step: int, count: int) -> None:
-    st.session_state["present_slide"] = min(max(1, st.session_state["present_slide"] + step),
-                                            count)
-
-
-def present_page() -> None:
-    """Presentation mode: one saved view at a time, full screen, arrow keys move on."""
-    ensure_navigation()
-    if not access.allowed("save_views"):
-        access.sign_in_box()
-        access.require("save_views")
-    views, deck_title, problem = _deck_from_url()
-    if problem:
-        msg.warning(f"Nothing to present: {problem}.")
-        st.page_link("pages/stories.py", label="Views and stories", icon=":material/slideshow:")
-        return
-    count = len(views)
-    url.restore("present_slide", "slide", default=1, decode=url.int_in(1, max(1, count)))
-    url.restore("present_scheme", "pal", default="YlGnBu",
-                decode=lambda t: t if t in SCHEME_LABELS else "YlGnBu")
-    url.restore("present_hc", "hc", default=False, decode=lambda t: t == "1")
-    st.session_state["present_slide"] = min(st.session_state["present_slide"], max(1, count))
-    st.html(_PRESENT_CSS + (_HIGH_CONTRAST_CSS if st.session_state["present_hc"] else ""))
-    number = st.session_state["present_slide"]
-    prev, where, nxt, display, leave = st.columns([1.1, 3, 1, 1.1, 1.3],
-                                                  vertical_alignment="center")
-    prev.button("Previous", icon=":material/arrow_back:", shortcut="Left", key="present_prev",
-                on_click=_go, args=(-1, count), disabled=number <= 1)
-    where.markdown(md(f"{deck_title} · {number} of {count}") if count else md(deck_title))
-    nxt.button("Next", icon=":material/arrow_forward:", shortcut="Right", key="present_next",
-               on_click=_go, args=(1, count), disabled=number >= count)
-    with display.popover("Display", icon=":material/contrast:"):
-        st.selectbox("Colours", list(SCHEME_LABELS), format_func=SCHEME_LABELS.get,
-                     key="present_scheme")
-        st.toggle("High contrast", key="present_hc")
-    leave.page_link("pages/stories.py", label="End the presentation", icon=":material/close:")
-    url.keep("slide", number, default=1)
-    url.keep("pal", st.session_state["present_scheme"], default="YlGnBu")
-    url.keep("hc", "1" if st.session_state["present_hc"] else None)
-    if not count:
-        msg.info("This story has no views left (they were deleted).")
-        return
-    view = views[number - 1]
-    try:
-        slide = slide_of(view)
-    except MappingError as exc:
-        msg.error(f"This view cannot be shown: {exc}.")
-        return
-    st.title(md(view.title))
-    if view.note:
-        st.markdown(md(view.note))
-    area_set = slide.data.area_set
-    outline_name = slide.selection_title if slide.outlines is not None else None
-    show_still_map(context.live_base(slide.data, outline_name=outline_name),
-                   context.live_data(slide.data, slide.measure, slide.shown,
-                                     outlines=slide.outlines,
-                                     scheme=st.session_state["present_scheme"],
-                                     high_contrast=st.session_state["present_hc"]),
-                   selected=slide.selected, view=view_from_link(view.params),
-                   height=MAP_HEIGHT, key=f"present_map_{view.id}")
-    source = f"Source: {area_set.source}" + (f", {area_set.year}" if area_set.year else "")
-    synthetic = "SYNTHETIC DEMO DATA, not real people. " if area_set.synthetic else ""
-    with st.container(key="nam-footer"):
-        st.markdown(md(f"{synthetic}{slide.measure.label} · {source} · "
-                       f"{reliability_line(slide.measure)}"))

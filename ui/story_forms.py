@@ -8,6 +8,7 @@ import streamlit as st
 from mapping.present.escape import markdown_text as md
 from mapping.present.stories import MAX_NOTE, MAX_SLIDES, MAX_TITLE, SavedView, Story
 from ui import messages as msg
+from ui.pack_views import story_downloads, view_downloads
 from ui.presenting import author, open_view, safely, stories, view_caption
 
 
@@ -33,6 +34,9 @@ def views_section(views: list[SavedView]) -> None:
                 open_view(view)
             b.page_link("pages/present.py", label="Present", icon=":material/slideshow:",
                         query_params={"sv": str(view.id)})
+            with c.expander("Meeting pack: map image, profile, offline map",
+                            icon=":material/download:"):
+                view_downloads(view, key=f"pack_view_{view.id}")
             if _may_change(view.owner_id):
                 with c.expander("Edit or delete"):
                     _edit_view(view)
@@ -89,6 +93,9 @@ def stories_section(views: list[SavedView], decks: list[Story]) -> None:
                 st.markdown(f"{i}\\. {md(titles.get(view_id, '(deleted view)'))}")
             st.page_link("pages/present.py", label="Present this story",
                          icon=":material/slideshow:", query_params={"story": str(deck.id)})
+            with st.expander("Meeting pack: the deck and the profiles",
+                             icon=":material/download:"):
+                story_downloads(deck, _in_order(views, deck), key=f"pack_story_{deck.id}")
             if _may_change(deck.owner_id):
                 with st.expander("Reorder, edit or delete"):
                     _edit_story(deck, titles)
@@ -110,3 +117,8 @@ def _edit_story(deck: Story, titles: dict[int, str]) -> None:
         safely("Not deleted", stories().delete_story, deck.id, expected_version=deck.version,
                author=author())
         st.rerun()
+
+
+def _in_order(views: list[SavedView], deck: Story) -> list[SavedView]:
+    by_id = {v.id: v for v in views}
+    return [by_id[i] for i in deck.view_ids if i in by_id]

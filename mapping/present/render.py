@@ -462,7 +462,7 @@ def build_map(prepared: PreparedAreas, area_set: AreaSet, measure: MeasureResult
               assets: gpd.GeoDataFrame, *, leaflet_js: str, leaflet_css: str,
               tiles: str = "OpenStreetMap", classes: int = 5,
               outlines: gpd.GeoDataFrame | None = None, outline_name: str = "Outlines",
-              draw: tuple[str, str] | None = None) -> folium.Map:
+              draw: tuple[str, str] | None = None, scheme: str = "YlGnBu") -> folium.Map:
     """Return the dashboard map: choropleth of ``measure``, asset points, legend.
 
     Build a new map on every rerun (cheap: the geometry text is cached in ``prepared``);
@@ -475,7 +475,7 @@ def build_map(prepared: PreparedAreas, area_set: AreaSet, measure: MeasureResult
     if tiles != "none":
         folium.TileLayer(tiles, name="Basemap").add_to(m)
     m.fit_bounds([list(prepared.bounds[0]), list(prepared.bounds[1])])
-    breaks = classify(measure.values["value"].to_numpy(), k=classes)
+    breaks = classify(measure.values["value"].to_numpy(), k=classes, scheme=scheme)
     area_js = _AREA_JS % {
         "colors": js_json(list(breaks.colors)),
         "no_data": js_string(NO_DATA_COLOR),

@@ -4,10 +4,12 @@ saved views, and presentation mode (no sidebar, arrow keys move to the next view
 from __future__ import annotations
 
 import re
+import subprocess
 import time
 
 import pytest
 from playwright.sync_api import expect
+from pptx import Presentation
 
 from mapping.present.stories import Author, Stories
 from mapping.records.store import Store
@@ -29,7 +31,7 @@ def _poll(read, until, *, timeout: float = 30.0):
 
 
 def test_save_a_view_make_a_story_and_present_it_with_the_arrow_keys(app_url, app_data_dir,
-                                                                       page):
+                                                                       page, tmp_path):
     shelf = Stories(Store(f"sqlite:///{app_data_dir / 'assets.db'}"))
     before = {v.id for v in shelf.views()}
     page.goto(f"{app_url}/?lang=korean&m=share")
@@ -82,6 +84,27 @@ def test_save_a_view_make_a_story_and_present_it_with_the_arrow_keys(app_url, ap
     expect(frame.locator(".nam-legend")).to_contain_text("Speak Korean", timeout=60_000)
     expect(page.get_by_text("Margins of error at 90% confidence", exact=False)).to_be_visible()
     assert "slide=2" in page.evaluate("() => window.location.href")
+
+    # The meeting pack, made on the server and read back by independent readers.
+    page.get_by_role("button", name="Meeting pack").click()
+    files = {}
+    for label in ("Deck (PowerPoint)", "Profiles of every view (PDF)",
+                  "Interactive map (HTML, works offline)"):
+        with page.expect_download(timeout=120_000) as download:
+            page.get_by_role("button", name=label).click()
+        files[label] = tmp_path / download.value.suggested_filename
+        download.value.save_as(files[label])
+    deck = Presentation(str(files["Deck (PowerPoint)"]))
+    titles = [next(s.text_frame.text for s in slide.shapes if s.has_text_frame)
+              for slide in deck.slides]
+    assert titles == ["Board meeting", "Everyone foreign-born", "Korean speakers, share"]
+    info = subprocess.run(["pdfinfo", str(files["Profiles of every view (PDF)"])],
+                          capture_output=True, text=True, check=True).stdout
+    assert re.search(r"^Pages:\s+2$", info, re.M), info
+    html = files["Interactive map (HTML, works offline)"].read_text(encoding="utf-8")
+    assert "<title>Korean speakers, share</title>" in html
+    assert not re.search(r"<script[^>]*\ssrc=|<link[^>]*\shref=", html)  # all inside
+    page.keyboard.press("Escape")
     page.wait_for_selector(IDLE, timeout=60_000)
     page.locator("body").press("ArrowLeft")
     expect(page.get_by_role("heading", name="Everyone foreign-born")).to_be_visible(
