@@ -97,9 +97,12 @@ def view_downloads(view: SavedView, *, key: str) -> None:
     a.download_button("Profile (PDF, one page)", made("profile"),
                       file_name=f"{stem}-profile.pdf", mime="application/pdf",
                       key=f"{key}_profile", on_click="ignore", icon=":material/description:")
+    local = (LOCAL_LEAFLET_DIR / "leaflet.js").exists()
     b.download_button("Interactive map (HTML, works offline)", made("html"),
                       file_name=f"{stem}-map.html", mime="text/html", key=f"{key}_html",
-                      on_click="ignore", icon=":material/public:")
+                      on_click="ignore", icon=":material/public:", disabled=not local,
+                      help=None if local else "Needs the app's own copy of Leaflet: run "
+                      "scripts/run.sh on a machine with npm.")
 
 
 def story_downloads(deck: Story, views: list[SavedView], *, key: str) -> None:

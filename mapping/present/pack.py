@@ -38,6 +38,7 @@ import shapely
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
 from mapping.analysis.community import CommunityProfile
@@ -266,6 +267,8 @@ def figure_chart(rows: pd.DataFrame, *, title: str, size: tuple[float, float] = 
     ax.set_yticks(y, [_plain(textwrap.shorten(str(t), 32)) for t in rows["label"]],
                   fontsize=7.5)
     ax.tick_params(axis="x", labelsize=7)
+    ax.xaxis.set_major_locator(MaxNLocator(4))
+    ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     ax.set_xlabel("people (bars: 90% margin of error)", fontsize=7)
     ax.set_title(_plain(title), fontsize=9, loc="left")
     for side in ("top", "right"):
