@@ -306,3 +306,24 @@ def test_no_data_stands_apart_from_every_class_for_every_viewer():
     luminance = float(np.dot(np.where(rgb <= 0.04045, rgb / 12.92,
                                        ((rgb + 0.055) / 1.055) ** 2.4), [0.2126, 0.7152, 0.0722]))
     assert 1.05 / (luminance + 0.05) >= 3  # WCAG non-text contrast on white
+
+
+def test_a_colour_scheme_and_high_contrast_reach_the_map_and_its_legend(demo):
+    """Presentation mode's display choices: ColorBrewer Purples (the five classes as
+    published on colorbrewer2.org) and black area edges."""
+    area_set = demo.area_set
+    prepared = prepare_areas(area_set)
+    measure = compute_measure(area_set, Filters())
+    frame = _points_frame(2)
+    points = prepare_asset_points(frame, area_set.areas)
+    data = live_map_data(prepared, area_set, measure, area_geometry_blob(prepared), points,
+                         frame, scheme="Purples", high_contrast=True)
+    purples = ["#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f"]
+    assert data.style["colors"] == purples and data.style["edge"] == "#000000"
+    assert all(f"background:{c}" in data.legend_html for c in purples)
+    plain = live_map_data(prepared, area_set, measure, area_geometry_blob(prepared), points,
+                          frame)
+    assert plain.style["edge"] is None and plain.style["colors"][-1] == "#253494"
+    with pytest.raises(ValueError, match="unknown colour scheme"):
+        live_map_data(prepared, area_set, measure, area_geometry_blob(prepared), points,
+                      frame, scheme="Rainbow")
