@@ -27,7 +27,7 @@ from mapping.present.pack import (
     story_deck,
 )
 from mapping.present.stories import SavedView, Story
-from ui import access
+from ui import access, context
 from ui.map_widget import view_from_link
 from ui.presenting import Slide, slide_of
 
@@ -41,48 +41,52 @@ def file_stem(title: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", title).strip("-").lower()[:60] or "view"
 
 
-def _display() -> tuple[str, bool]:
+def _display() -> tuple[str, bool, str]:
+    """The presentation's colours and contrast, and the basemap's tiles (read in the
+    script: the file makers run without the session)."""
     return (st.session_state.get("present_scheme", "YlGnBu"),
-            bool(st.session_state.get("present_hc", False)))
+            bool(st.session_state.get("present_hc", False)), context.settings().static_tiles)
 
 
-def map_request(slide: Slide, *, scheme: str = "YlGnBu", high_contrast: bool = False
-                ) -> MapRequest:
-    """What the static map of a saved view shows."""
+def map_request(slide: Slide, *, scheme: str = "YlGnBu", high_contrast: bool = False,
+                basemap: str = "") -> MapRequest:
+    """What the static map of a saved view shows (``basemap``: the tile address)."""
     selected = slide.selected[1] if slide.selected and slide.selected[0] == "area" else None
     outline = slide.outlines.geometry.iloc[0] if slide.outlines is not None else None
     return MapRequest(slide.data.area_set, slide.measure, slide.shown, title=slide.view.title,
                       selected_area=selected, outline=outline,
                       view=view_from_link(slide.view.params), scheme=scheme,
-                      high_contrast=high_contrast)
+                      high_contrast=high_contrast, basemap=basemap)
 
 
-def _map_png(slide: Slide, scheme: str, high_contrast: bool) -> bytes:
-    return figure_bytes(map_figure(map_request(slide, scheme=scheme,
-                                              high_contrast=high_contrast)), "png")
+def _map_png(slide: Slide, display: tuple[str, bool, str]) -> bytes:
+    scheme, contrast, tiles = display
+    return figure_bytes(map_figure(map_request(slide, scheme=scheme, high_contrast=contrast,
+                                              basemap=tiles)), "png")
 
 
-def _profile_page(slide: Slide, scheme: str, high_contrast: bool) -> ProfilePage:
+def _profile_page(slide: Slide, display: tuple[str, bool, str]) -> ProfilePage:
     profile = community_profile(slide.data.area_set, slide.data.assets, slide.geoids,
                                 title=f"{slide.view.title}: {slide.selection_title}")
-    return ProfilePage(profile, _map_png(slide, scheme, high_contrast), slide.data.area_set)
+    return ProfilePage(profile, _map_png(slide, display), slide.data.area_set)
 
 
 def view_downloads(view: SavedView, *, key: str) -> None:
     """Download buttons for one view: map image (PNG, PDF), PDF profile, offline map."""
-    staff, (scheme, contrast) = access.is_staff(), _display()
+    staff, display = access.is_staff(), _display()
+    scheme, contrast, tiles = display
     stem = file_stem(view.title)
 
     def made(kind: str) -> Callable[[], bytes | str]:
         def make() -> bytes | str:
             slide = slide_of(view, staff=staff)
             if kind == "png":
-                return _map_png(slide, scheme, contrast)
+                return _map_png(slide, display)
             if kind == "pdf":
                 return figure_bytes(map_figure(map_request(
-                    slide, scheme=scheme, high_contrast=contrast)), "pdf")
+                    slide, scheme=scheme, high_contrast=contrast, basemap=tiles)), "pdf")
             if kind == "profile":
-                return profile_pdf([_profile_page(slide, scheme, contrast)])
+                return profile_pdf([_profile_page(slide, display)])
             return standalone_map(map_request(slide, scheme=scheme),
                                   leaflet_dir=LOCAL_LEAFLET_DIR)
         return make
@@ -107,7 +111,7 @@ def view_downloads(view: SavedView, *, key: str) -> None:
 
 def story_downloads(deck: Story, views: list[SavedView], *, key: str) -> None:
     """Download buttons for a whole story: the PowerPoint deck and every view's profile."""
-    staff, (scheme, contrast) = access.is_staff(), _display()
+    staff, display = access.is_staff(), _display()
     stem = file_stem(deck.title)
 
     def slides() -> list[Slide]:
@@ -116,7 +120,8 @@ def story_downloads(deck: Story, views: list[SavedView], *, key: str) -> None:
     def make_deck() -> bytes:
         items = []
         for slide in slides():
-            request = map_request(slide, scheme=scheme, high_contrast=contrast)
+            request = map_request(slide, scheme=display[0], high_contrast=display[1],
+                                  basemap=display[2])
             profile = community_profile(slide.data.area_set, slide.data.assets, slide.geoids,
                                         title=slide.selection_title)
             items.append(DeckSlide(slide.view.title, slide.view.note,
@@ -126,7 +131,7 @@ def story_downloads(deck: Story, views: list[SavedView], *, key: str) -> None:
         return story_deck(deck.title, deck.note, items)
 
     def make_profiles() -> bytes:
-        return profile_pdf([_profile_page(s, scheme, contrast) for s in slides()])
+        return profile_pdf([_profile_page(s, display) for s in slides()])
 
     a, b = st.columns(2)
     a.download_button("Deck (PowerPoint)", make_deck, file_name=f"{stem}.pptx",

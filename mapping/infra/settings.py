@@ -21,6 +21,7 @@ LOCAL_LEAFLET_DIR = PROJECT_ROOT / "static" / "vendor" / "leaflet"
 LEAFLET_DRAW_CDN_JS = "https://cdnjs.cloudflare.com/ajax/libs/leaflet.draw/1.0.2/leaflet.draw.js"
 LEAFLET_DRAW_CDN_CSS = "https://cdnjs.cloudflare.com/ajax/libs/leaflet.draw/1.0.2/leaflet.draw.css"
 TILE_CHOICES = ("OpenStreetMap", "none")
+OSM_STATIC_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,10 @@ class Settings:
         (``NAM_MAX_DATASETS_MB``, default 5000).
     tiles
         Basemap (``NAM_TILES``): one of :data:`TILE_CHOICES`.
+    static_tiles
+        Tiles fetched for the basemap of the meeting pack's static maps
+        (``NAM_STATIC_TILES``): an ``http(s)`` address with ``{z}``, ``{x}`` and ``{y}``;
+        OpenStreetMap's when ``tiles`` is, empty (none) for ``none``.
     leaflet
         Where the browser loads Leaflet from (``NAM_LEAFLET``): ``auto`` (the local copy
         when ``scripts/setup.sh`` installed it, else the CDN), ``local`` or ``cdn``.
@@ -86,6 +91,7 @@ class Settings:
     distance_unit: str = "km"
     max_datasets_mb: int = 5000
     tiles: str = "OpenStreetMap"
+    static_tiles: str = ""
     leaflet: str = "auto"
     census_key: str | None = None
     staff_passcode: str | None = None
@@ -182,6 +188,13 @@ def load_settings(environ: Mapping[str, str], secrets: Mapping[str, object] | No
     tiles = get("tiles", "OpenStreetMap")
     if tiles not in TILE_CHOICES:
         raise ConfigError(f"NAM_TILES must be one of {', '.join(TILE_CHOICES)}, not {tiles!r}")
+    static_tiles = get("static_tiles", OSM_STATIC_TILES if tiles == "OpenStreetMap" else "none")
+    if static_tiles == "none":
+        static_tiles = ""
+    elif not (static_tiles.startswith(("https://", "http://"))
+              and all(p in static_tiles for p in ("{z}", "{x}", "{y}"))):
+        raise ConfigError("NAM_STATIC_TILES must be none or an http(s) address with {z}, {x} "
+                          f"and {{y}}, not {static_tiles!r}")
     leaflet = get("leaflet", "auto")
     if leaflet not in ("auto", "local", "cdn"):
         raise ConfigError(f"NAM_LEAFLET must be auto, local or cdn, not {leaflet!r}")
@@ -208,7 +221,8 @@ def load_settings(environ: Mapping[str, str], secrets: Mapping[str, object] | No
     return Settings(data_dir=data_dir, shared_data_dir=shared, dataset=get("dataset", "demo"),
                     max_upload_mb=max_mb, max_datasets=max_datasets,
                     max_datasets_mb=max_datasets_mb, branch_max_km=branch_max_km,
-                    distance_unit=distance_unit, tiles=tiles, leaflet=leaflet,
+                    distance_unit=distance_unit, tiles=tiles, static_tiles=static_tiles,
+                    leaflet=leaflet,
                     census_key=get("census_key", "").strip() or None,
                     staff_passcode=get("staff_passcode", "") or None,
                     database_url=database_url, geocoder=geocoder,

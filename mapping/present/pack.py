@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 import re
 import textwrap
 from collections.abc import Sequence
@@ -44,6 +45,7 @@ from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 from mapping.analysis.community import CommunityProfile
 from mapping.analysis.filters import MeasureResult, format_value, reliability_line
 from mapping.analysis.moe import RELIABILITY_BY_CODE
+from mapping.present.basemap import EARTH_RADIUS, fetch_basemap
 from mapping.present.escape import html_text
 from mapping.present.render import (
     HIGH_CONTRAST_EDGE,
@@ -54,11 +56,11 @@ from mapping.present.render import (
 )
 from mapping.records.assets import CATEGORIES, display_points
 from mapping.sources.areas import AreaSet, drawable
-from mapping.sources.projection import metric_crs
 
 matplotlib.rcParams["svg.fonttype"] = "none"  # SVG text stays text (searchable, editable)
 
 _MARKERS = {"circle": "o", "square": "s", "triangle": "^", "diamond": "D", "wedge": "v"}
+MERCATOR = 3857  # the live map's projection (and the tiles')
 _SELECTED = "#d7301f"
 _BACKGROUND = "#eef0f2"  # a neutral background where a basemap would be (offline)
 #: The live map's size in pixels that a saved centre and zoom are read against.
@@ -82,6 +84,7 @@ class MapRequest:
     selected_area: str | None = None
     outline: shapely.Geometry | None = None  # a drawn shape or a selection, WGS84
     view: dict[str, float] | None = None  # centre and zoom of the live map
+    basemap: str = ""  # an XYZ tile address for the basemap; empty: none
     scheme: str = "YlGnBu"
     high_contrast: bool = False
     made: date = field(default_factory=date.today)
@@ -122,13 +125,13 @@ def _nice_length(span_m: float) -> float:
 
 
 def map_figure(request: MapRequest, *, size: tuple[float, float] = (11.0, 7.0)) -> Figure:
-    """The view as a static map: areas coloured by class (the live map's classes and
-    colours), unreliable estimates hatched, the assets, a legend, title, scale bar, source
-    and date, on a neutral background (no basemap offline)."""
+    """The view as a static map, in Web Mercator like the live map: areas coloured by class
+    (the live map's classes and colours), unreliable estimates hatched, the assets, a
+    legend, title, scale bar, source and date; over the basemap when one is configured
+    and answers, else on a neutral background (said in the footer)."""
     r = request
     areas = r.area_set.areas.loc[drawable(r.area_set.areas.geometry)]
-    crs = metric_crs(areas.geometry)
-    shown = areas.to_crs(crs)
+    shown = areas.to_crs(MERCATOR)
     values = r.measure.values.reindex(shown.index)
     classes = classify(r.measure.values["value"].to_numpy(), scheme=r.scheme)
     by_geoid = pd.Series(classes.index, index=r.measure.values.index).reindex(shown.index)
@@ -138,31 +141,49 @@ def map_figure(request: MapRequest, *, size: tuple[float, float] = (11.0, 7.0)) 
     fig = Figure(figsize=size, dpi=100, facecolor="white")
     ax = fig.add_axes((0.02, 0.13, 0.70, 0.75))
     ax.set_facecolor(_BACKGROUND)
+    x0, x1, y0, y1 = _limits(ax, r, areas)
+    footer = [r.source_line, reliability_line(r.measure)]
+    base = None
+    if r.basemap:
+        base = fetch_basemap((x0, y0, x1, y1), template=r.basemap,
+                             pixels=int(size[0] * 0.7 * 150))
+        footer.append(base.attribution if base else
+                      "No basemap: its tile service did not answer (offline?); areas are "
+                      "drawn on a neutral background.")
+    if base is not None:
+        west, south, east, north = base.extent
+        ax.imshow(base.image, extent=(west, east, south, north), zorder=0,
+                  interpolation="bilinear")
     edge = HIGH_CONTRAST_EDGE if r.high_contrast else "#ffffff"
-    shown.plot(ax=ax, color=fill, edgecolor=edge, linewidth=0.8 if r.high_contrast else 0.3)
+    shown.plot(ax=ax, color=fill, edgecolor=edge, linewidth=0.8 if r.high_contrast else 0.3,
+               alpha=0.75 if base is not None and not r.high_contrast else 1.0, zorder=1)
     unreliable = (values["reliability"].fillna(0).astype(int) == 2).to_numpy()
     if unreliable.any():
         shown[unreliable].plot(ax=ax, facecolor="none", edgecolor="#3b3b3b", hatch="////",
-                               linewidth=0.4)
+                               linewidth=0.4, zorder=2)
     if r.selected_area and r.selected_area in shown.index:
-        shown.loc[[r.selected_area]].boundary.plot(ax=ax, color=_SELECTED, linewidth=2.6)
+        shown.loc[[r.selected_area]].boundary.plot(ax=ax, color=_SELECTED, linewidth=2.6,
+                                                   zorder=3)
     if r.outline is not None and not r.outline.is_empty:
-        gpd.GeoSeries([r.outline], crs=4326).to_crs(crs).boundary.plot(
-            ax=ax, color=_SELECTED, linewidth=2.2)
+        gpd.GeoSeries([r.outline], crs=4326).to_crs(MERCATOR).boundary.plot(
+            ax=ax, color=_SELECTED, linewidth=2.2, zorder=3)
     handles = _class_handles(r.measure, classes, unreliable.any())
-    handles += _draw_assets(ax, r.assets, r.area_set.areas, crs)
-    _frame(ax, r, areas, crs)
+    handles += _draw_assets(ax, r.assets, r.area_set.areas)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal", adjustable="box")
     for spine in ax.spines.values():
         spine.set_color("#9a9a9a")
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_xlabel("")
     ax.set_ylabel("")
-    span = ax.get_xlim()[1] - ax.get_xlim()[0]
-    length = _nice_length(span)
+    # Web Mercator stretches distances by 1 / cos(latitude): the bar is true at the centre.
+    stretch = 1 / math.cos(2 * math.atan(math.exp((y0 + y1) / 2 / EARTH_RADIUS)) - math.pi / 2)
+    length = _nice_length((x1 - x0) / stretch)
     label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
-    ax.add_artist(AnchoredSizeBar(ax.transData, length, label, "lower left", pad=0.6,
-                                  frameon=True, size_vertical=span / 300))
+    ax.add_artist(AnchoredSizeBar(ax.transData, length * stretch, label, "lower left",
+                                  pad=0.6, frameon=True, size_vertical=(y1 - y0) / 200))
     unit = f" ({r.measure.unit})" if r.measure.unit else ""
     fig.text(0.02, 0.955, _plain(r.title), fontsize=18, fontweight="bold", va="center")
     fig.text(0.02, 0.91, _plain(f"{r.measure.label}{unit}"), fontsize=11.5, va="center",
@@ -171,7 +192,6 @@ def map_figure(request: MapRequest, *, size: tuple[float, float] = (11.0, 7.0)) 
     legend_ax.set_axis_off()
     legend_ax.legend(handles=handles, loc="upper left", frameon=False, fontsize=8.5,
                      handlelength=1.6, borderaxespad=0)
-    footer = [r.source_line, reliability_line(r.measure)]
     if r.area_set.synthetic:
         fig.text(0.985, 0.955, "SYNTHETIC DEMO DATA: not real people", color="white",
                  fontsize=10, fontweight="bold", va="center", ha="right",
@@ -196,11 +216,11 @@ def _class_handles(measure: MeasureResult, classes, any_unreliable: bool) -> lis
     return handles
 
 
-def _draw_assets(ax, assets: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, crs) -> list:
+def _draw_assets(ax, assets: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> list:
     """Draw the assets by category (sensitive ones at their area's centre)."""
     if assets.empty:
         return []
-    points = gpd.GeoSeries(display_points(assets, areas), crs=4326).to_crs(crs)
+    points = gpd.GeoSeries(display_points(assets, areas), crs=4326).to_crs(MERCATOR)
     handles: list = []
     for cat in CATEGORIES:
         mine = (assets["category"] == cat.key).to_numpy()
@@ -215,27 +235,26 @@ def _draw_assets(ax, assets: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, crs) -> 
     return handles
 
 
-def _frame(ax, r: MapRequest, areas: gpd.GeoDataFrame, crs) -> None:
-    """Show the view's extent: its centre and zoom, else the outline, else every area."""
+def _limits(ax, r: MapRequest, areas: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    """The view's extent in Web Mercator (its centre and zoom, else the outline, else every
+    area), widened to the axes' shape so the map is not distorted: x0, x1, y0, y1."""
     if r.view is not None:
         box = shapely.box(*view_bounds(r.view))
     elif r.outline is not None and not r.outline.is_empty:
         box = r.outline
     else:
         box = shapely.box(*areas.total_bounds)
-    x0, y0, x1, y1 = gpd.GeoSeries([box], crs=4326).to_crs(crs).total_bounds
+    x0, y0, x1, y1 = gpd.GeoSeries([box], crs=4326).to_crs(MERCATOR).total_bounds
     cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
     half_w, half_h = (x1 - x0) / 2 * 1.04, (y1 - y0) / 2 * 1.04
     bbox = ax.get_position(original=True)
     fig_w, fig_h = ax.figure.get_size_inches()
     ratio = (bbox.height * fig_h) / (bbox.width * fig_w)  # the axes' height / width
     if half_h / half_w > ratio:
-        half_w = half_h / ratio  # widen the box to the axes' shape (no distortion)
+        half_w = half_h / ratio
     else:
         half_h = half_w * ratio
-    ax.set_xlim(cx - half_w, cx + half_w)
-    ax.set_ylim(cy - half_h, cy + half_h)
-    ax.set_aspect("equal", adjustable="box")
+    return cx - half_w, cx + half_w, cy - half_h, cy + half_h
 
 
 def figure_bytes(fig: Figure, fmt: str, *, dpi: int = 150) -> bytes:
