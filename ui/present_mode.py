@@ -84,7 +84,9 @@ def present_page() -> None:
                                                         vertical_alignment="center")
     prev.button("Previous", icon=":material/arrow_back:", shortcut="Left", key="present_prev",
                 on_click=_go, args=(-1, count), disabled=number <= 1)
-    where.markdown(md(f"{deck_title} · {number} of {count}") if count else md(deck_title))
+    where.markdown(md(f"{deck_title} · {number} of {count}") if count else md(deck_title),
+                   help="Arrow keys: previous and next view. F11 (Ctrl+Cmd+F on a Mac): the "
+                        "browser full screen.")
     nxt.button("Next", icon=":material/arrow_forward:", shortcut="Right", key="present_next",
                on_click=_go, args=(1, count), disabled=number >= count)
     with display.popover("Display", icon=":material/contrast:"):
