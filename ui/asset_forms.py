@@ -354,12 +354,14 @@ def export_buttons(records: pd.DataFrame, areas: Any) -> None:
                "3.0 is the current one and keeps every field of this app; 1.1 is for older "
                "systems.")
     h1, h2, h3 = st.columns(3)
+    # Made when clicked; no rerun on the click (a rerun while the file is being made could
+    # replace the button, and the file, before the browser fetched it).
     h1.download_button("HSDS 3.0 (JSON)", lambda: write_hsds3_json(frame, state=state),
-                       "community-assets-hsds3.json", "application/json")
+                       "community-assets-hsds3.json", "application/json", on_click="ignore")
     h2.download_button("HSDS 3.0 (tables, zip)", lambda: write_hsds3_tabular(frame, state=state),
-                       "community-assets-hsds3.zip", "application/zip")
+                       "community-assets-hsds3.zip", "application/zip", on_click="ignore")
     h3.download_button("HSDS 1.1 (tables, zip)", lambda: write_hsds(frame),
-                       "community-assets-hsds-1-1.zip", "application/zip")
+                       "community-assets-hsds-1-1.zip", "application/zip", on_click="ignore")
 
 
 def import_form(store: Store, data: Any, user: str) -> None:

@@ -22,7 +22,7 @@ RUN = f"""async () => {{
     v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' - ' +
       (n.failureSummary || '').split('\\n').slice(1, 2).join(' ').trim()).join('; '));
 }}"""
-PAGES = ["", "profile", "branches", "gaps", "assets", "outreach", "census", "data",
+PAGES = ["", "profile", "branches", "gaps", "assets", "outreach", "census", "data", "stories",
          "?ds=cook_county", "gaps?ds=cook_county", "?ds=portland_metro",
          "gaps?ds=portland_metro"]
 
@@ -47,6 +47,26 @@ def test_axe_finds_no_wcag_violation_on_the_page_or_in_its_map(app_url, page, ax
         if "nam_map" in frame.url:
             frame.add_script_tag(content=axe_source)
             assert frame.evaluate(RUN) == [], "in the map frame"
+
+
+def test_presentation_mode_has_no_wcag_violation(app_url, app_data_dir, page, axe_source):
+    """Presentation mode (issue #12), high contrast on, with a saved view of Cook County."""
+    from mapping.present.stories import Author, Stories
+    from mapping.records.store import Store
+
+    store = Store(f"sqlite:///{app_data_dir / 'assets.db'}")
+    view = Stories(store).save_view(title="Spanish speakers, Cook County", page="map",
+                                    params={"ds": "cook_county", "lang": "spanish"},
+                                    author=Author(None, "Ana"))
+    store.close()
+    page.goto(f"{app_url}/present?sv={view.id}&hc=1")
+    expect(page.get_by_role("heading", name="Spanish speakers, Cook County")).to_be_visible(
+        timeout=120_000)
+    frame = page.frame_locator(MAP_FRAME)
+    expect(frame.locator("body[data-nam-ready='1']")).to_have_count(1, timeout=120_000)
+    _wait_until_the_page_rests(page)
+    page.add_script_tag(content=axe_source)
+    assert page.evaluate(RUN) == []
 
 
 def test_an_area_is_reached_and_opened_from_the_keyboard_alone(app_url, page):

@@ -30,6 +30,27 @@ def _poll(read, until, *, timeout: float = 30.0):
         time.sleep(0.3)
 
 
+def _follow(page, link, heading: str) -> None:
+    """Click a link to another page (in this session) and wait until that page rests.
+    A click made while a rerun is under way can be overtaken by that rerun: then the link
+    is clicked again, once the page rests."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    target = page.get_by_role("heading", name=heading)
+    for _ in range(3):
+        page.wait_for_selector(IDLE, timeout=60_000)
+        if target.count() and target.first.is_visible():
+            break
+        try:
+            link.click(timeout=30_000)
+            expect(target).to_be_visible(timeout=30_000)
+            break
+        except (AssertionError, PlaywrightTimeout):
+            continue
+    expect(target).to_be_visible(timeout=30_000)
+    page.wait_for_selector(IDLE, timeout=60_000)
+
+
 def _choose(page, box: str, option: str) -> None:
     """Pick one option of a multiselect, then leave it. While it has the focus, a full
     multiselect is a line taller; it shrinks when the focus leaves, so a click aimed at
@@ -68,11 +89,11 @@ def test_save_a_view_make_a_story_and_present_it_with_the_arrow_keys(app_url, ap
     # A second view, saved straight into the database (the form is tested above).
     second = shelf.save_view(title="Everyone foreign-born", page="map",
                              params={"ds": saved[0].dataset}, author=Author(None, "Ben"))
-    # In the same session (a fresh load of /stories first reruns through app.py, and a
-    # form filled during that rerun is lost).
-    page.get_by_role("link", name="Views and stories").first.click()
-    expect(page.get_by_role("heading", name="Views and stories")).to_be_visible(timeout=60_000)
+    # The save reruns the page; navigating while it runs can be overtaken by that rerun.
+    expect(page.get_by_text("Saved: Korean speakers, share")).to_be_visible(timeout=60_000)
     page.wait_for_selector(IDLE, timeout=60_000)
+    _follow(page, page.get_by_role("navigation").get_by_role("link", name="Views and stories"),
+            "Views and stories")
     page.get_by_label("Title of the story").fill("Board meeting")
     for title in ("Everyone foreign-born", "Korean speakers, share"):  # the order to show
         _choose(page, "Views, in the order to show them", title)
@@ -81,9 +102,8 @@ def test_save_a_view_make_a_story_and_present_it_with_the_arrow_keys(app_url, ap
                   lambda found: len(found) == 1)
     assert story[0].view_ids == (second.id, saved[0].id)
 
-    page.get_by_role("link", name="Present this story").first.click()
-    expect(page.get_by_role("heading", name="Everyone foreign-born")).to_be_visible(
-        timeout=60_000)
+    _follow(page, page.get_by_role("link", name="Present this story").first,
+            "Everyone foreign-born")
     expect(page.get_by_text("Board meeting · 1 of 2")).to_be_visible()
     expect(page.locator("[data-testid='stSidebar']")).to_be_hidden()
     frame = page.wait_for_selector(MAP_FRAME, timeout=60_000).content_frame()
@@ -127,7 +147,7 @@ def test_save_a_view_make_a_story_and_present_it_with_the_arrow_keys(app_url, ap
         timeout=60_000)
 
     # Ended, then a saved view opened in the app: its own filters, not the ones before.
-    page.get_by_role("link", name="End the presentation").click()
+    _follow(page, page.get_by_role("link", name="End the presentation"), "Views and stories")
     page.get_by_role("tab", name=re.compile("Saved views")).click()
     page.locator(f".st-key-saved_view_{second.id}").get_by_role("button", name="Open").click()
     expect(page.get_by_text("Foreign-born (people)", exact=False).first).to_be_visible(
