@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from mapping.analysis.filters import compute_measure, derived_measure, filter_assets, format_distance
+from mapping.analysis.filters import compute_measure, derived_measure, format_distance
 from mapping.analysis.gaps import (
     GAP_FORMULA,
     RANKED,
@@ -63,7 +63,7 @@ try:
     need = compute_measure(area_set, replace(filters, measure="count"))
     service_filters = filters if strict else replace(filters, languages=(), origins=(),
                                                      regions=())
-    matching = filter_assets(data.assets, service_filters, area_set.catalog)
+    matching = context.shown_assets(data, service_filters)
 except MappingError as exc:
     msg.error(str(exc))
     st.stop()

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from mapping.analysis.filters import compute_measure, filter_assets
+from mapping.analysis.filters import compute_measure
 from mapping.analysis.profile import area_profile, asset_details
 from mapping.infra.errors import MappingError
 from mapping.present.escape import markdown_text as md
@@ -20,7 +20,7 @@ _, prepared = context.dataset(data.id)
 area_set = data.area_set
 
 measure = compute_measure(area_set, filters)
-assets = filter_assets(data.assets, filters, area_set.catalog)
+assets = context.shown_assets(data, filters)
 
 st.title(md(area_set.label))
 st.caption(f"{md(measure.label)} ({md(measure.unit) or 'as published'}) · {len(prepared.geoids):,} areas "

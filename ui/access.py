@@ -40,7 +40,7 @@ def accounts() -> Accounts:
 
 def with_accounts() -> bool:
     """True once the database has an account: people sign in as themselves."""
-    return accounts().count() > 0
+    return accounts().exist()
 
 
 def account() -> Account | None:

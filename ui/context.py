@@ -16,7 +16,7 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from mapping.analysis.filters import MeasureResult
+from mapping.analysis.filters import Filters, MeasureResult, asset_mask, service_tags
 from mapping.analysis.service_areas import assign_branches, branches_of, service_area_outlines
 from mapping.infra.errors import MappingError
 from mapping.infra.settings import Settings, load_settings
@@ -206,23 +206,46 @@ def _geometry(dataset_id: str, stamp: float, _prepared: PreparedAreas) -> Blob:
 
 
 _BY_FRAME: dict[tuple[str, int], tuple[gpd.GeoDataFrame, object]] = {}
+_MASKS: dict[tuple[str, int], tuple[gpd.GeoDataFrame, object]] = {}  # small values
 _BY_FRAME_LOCK = threading.Lock()
 
 
-def _per_frame(kind: str, frame: gpd.GeoDataFrame, compute: Callable[[], T]) -> T:
+def _per_frame(kind: str, frame: gpd.GeoDataFrame, compute: Callable[[], T], *,
+               table: dict[tuple[str, int], tuple[gpd.GeoDataFrame, object]] = _BY_FRAME,
+               keep: int = 16) -> T:
     """Return ``compute()`` once per asset table object (tables come from the per-revision
     cache, so the same object means the same content; hashing 50,000 rows per rerun would
-    cost more than the rest of the rerun). Holds the last few tables."""
+    cost more than the rest of the rerun). Holds the last ``keep`` results of ``table``."""
     key = (kind, id(frame))
-    hit = _BY_FRAME.get(key)
+    hit = table.get(key)
     if hit is not None and hit[0] is frame:
         return hit[1]  # type: ignore[return-value]
     value = compute()
     with _BY_FRAME_LOCK:
-        while len(_BY_FRAME) >= 16:
-            _BY_FRAME.pop(next(iter(_BY_FRAME)))
-        _BY_FRAME[key] = (frame, value)
+        while len(table) >= keep:
+            table.pop(next(iter(table)))
+        table[key] = (frame, value)
     return value
+
+
+def shown_assets(data: Dataset, filters: Filters) -> gpd.GeoDataFrame:
+    """The dataset's assets that match the filters. Which ones match is remembered per
+    asset table and filters (a bit per asset), so 50,000 assets' languages and services
+    are not tested again on every rerun, only when the filters or the table change."""
+    assets = data.assets
+    if assets.empty:
+        return assets
+    key = "match:" + repr((filters.categories, filters.services, filters.languages,
+                           filters.origins, filters.regions))
+    mask = _per_frame(key, assets, lambda: asset_mask(assets, filters, data.area_set.catalog),
+                      table=_MASKS, keep=64)
+    return assets if mask.all() else assets.loc[mask]
+
+
+def service_tags_of(data: Dataset) -> tuple[str, ...]:
+    """Every service tag of the dataset's assets, most common first (once per table)."""
+    return _per_frame("tags", data.assets, lambda: service_tags(data.assets), table=_MASKS,
+                      keep=64)
 
 
 def public_assets(data: Dataset) -> Dataset:

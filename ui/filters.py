@@ -13,7 +13,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from mapping.analysis.filters import MEASURES, Filters, clean_filters, default_indicator, service_tags
+from mapping.analysis.filters import MEASURES, Filters, clean_filters, default_indicator
 from mapping.infra.errors import MappingError
 from mapping.records.assets import CATEGORIES, category
 from mapping.sources.catalog import language_group
@@ -56,7 +56,7 @@ def filters_from_link(params: Mapping[str, str], data: Dataset) -> Filters:
     catalog = data.area_set.catalog
     indicator = params.get("ind") or default_indicator(catalog).id
     filters = Filters(**lists, indicator=indicator, measure=params.get("m", "count"))
-    return clean_filters(filters, catalog, services=tuple(service_tags(data.assets)))[0]
+    return clean_filters(filters, catalog, services=context.service_tags_of(data))[0]
 
 
 def _to_url(dataset_id: str, filters: Filters, default_indicator_id: str) -> None:
@@ -165,7 +165,7 @@ def sidebar() -> tuple[Dataset, Filters]:
                      horizontal=False)
 
     st.sidebar.subheader("Services")
-    present = sorted(set(data.assets["category"]), key=[c.key for c in CATEGORIES].index)
+    present = sorted(data.assets["category"].unique(), key=[c.key for c in CATEGORIES].index)
     _keep_valid("f_categories", present)
     # An empty multiselect is drawn disabled, its label too faint to read (WCAG): say it.
     if present:
@@ -173,7 +173,7 @@ def sidebar() -> tuple[Dataset, Filters]:
                                format_func=lambda k: category(k).label)
     else:
         st.sidebar.caption("This dataset has no community assets yet.")
-    tags = list(service_tags(data.assets))
+    tags = list(context.service_tags_of(data))
     _keep_valid("f_services", tags)
     if tags:
         st.sidebar.multiselect("Services offered", tags, **_widget("f_services"))

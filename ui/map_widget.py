@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import streamlit as st
 import streamlit.components.v1 as components
 
@@ -173,6 +174,30 @@ def show_still_map(base: LiveBase, data: LiveData, *, selected: Selection | None
     _render(base, data, selected=selected, view=view, height=height, key=key)
 
 
+#: Separates the per-area texts of a packed style (never in escaped HTML of a number).
+_SEP = "\x1f"
+
+
+def pack_style(style: dict[str, Any]) -> dict[str, Any]:
+    r"""The per-area lists of a live map's style in a compact form for the browser: values
+    and margins as one text each, classes and reliability one character per area.
+    Encoding a few texts takes a fraction of the time of lists of 9,000 small ones, and
+    sends fewer bytes; ``live_map.js`` unpacks them.
+
+    >>> pack_style({"v": ["1", "2"], "m": ["", "3"], "k": [-1, 4], "r": [0, 2], "x": 1})
+    {'v': '1\x1f2', 'm': '\x1f3', 'k': 'x4', 'r': '02', 'x': 1}
+    """
+    classes = np.asarray(style["k"], dtype=np.int64)
+    reliability = np.asarray(style["r"], dtype=np.int64)
+    if len(classes) and (classes.max() > 9 or reliability.min() < 0 or reliability.max() > 9):
+        raise ValueError("classes and reliability codes must be single digits")
+    return {**style,
+            "v": _SEP.join(style["v"]), "m": _SEP.join(style["m"]),
+            "k": np.where(classes < 0, ord("x"), classes + 48).astype(np.uint8).tobytes()
+            .decode("ascii"),
+            "r": (reliability + 48).astype(np.uint8).tobytes().decode("ascii")}
+
+
 def _render(base: LiveBase, data: LiveData, *, selected: Selection | None,
             view: dict[str, float] | None, height: int, key: str) -> None:
     value = st.session_state.get(key)
@@ -183,7 +208,8 @@ def _render(base: LiveBase, data: LiveData, *, selected: Selection | None,
     blobs = {name: blob.text for name, blob in data.blobs.items()
              if blob is not None and have.get(name) != blob.digest}
     _component(base=base.as_args(), height=height, digests=digests, blobs=blobs,
-               style=data.style, visible=data.visible, legend_html=data.legend_html,
+               style=pack_style(data.style), visible=data.visible,
+               legend_html=data.legend_html,
                categories=data.categories, title=data.title,
                selected={"kind": selected[0], "id": selected[1]} if selected else None,
                view=view, key=key, default=None)

@@ -19,7 +19,6 @@ from mapping.analysis.community import areas_in_shape
 from mapping.analysis.filters import (
     MeasureResult,
     compute_measure,
-    filter_assets,
 )
 from mapping.infra.errors import DataError, MappingError
 from mapping.present.escape import markdown_text as md
@@ -127,7 +126,7 @@ def slide_of(view: SavedView, *, staff: bool | None = None) -> Slide:
         data = context.public_assets(data)
     filters = filters_from_link(view.params, data)
     measure = compute_measure(data.area_set, filters)
-    shown = filter_assets(data.assets, filters, data.area_set.catalog)
+    shown = context.shown_assets(data, filters)
     kind, _, ident = view.params.get("sel", "").partition(":")
     selected = (kind, ident) if kind in ("area", "asset") and ident else None
     geoids, title, outline = _selection(view, data, selected)

@@ -267,6 +267,11 @@ def filter_assets(assets: gpd.GeoDataFrame, filters: Filters, catalog: Catalog) 
     """Return the assets that match every filter (inactive assets are never shown)."""
     if assets.empty:
         return assets
+    return assets.loc[asset_mask(assets, filters, catalog)]
+
+
+def asset_mask(assets: pd.DataFrame, filters: Filters, catalog: Catalog) -> np.ndarray:
+    """Which assets match every filter (see :func:`filter_assets`), as a boolean array."""
     mask = np.array(assets["status"] != "inactive", dtype=bool)
     if filters.categories:
         mask = mask & assets["category"].isin(filters.categories).to_numpy()
@@ -278,7 +283,7 @@ def filter_assets(assets: gpd.GeoDataFrame, filters: Filters, catalog: Catalog) 
     origins = selected_origins(catalog, filters)
     if origins:
         mask = mask & serves_communities(assets, [v.country or v.label for v in origins])
-    return assets.loc[mask]
+    return mask
 
 
 def service_tags(assets: pd.DataFrame) -> tuple[str, ...]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -69,6 +70,7 @@ FAILURE_WINDOW = timedelta(minutes=15)
 LOCKOUT = timedelta(minutes=15)
 LOCK_AFTER = 5
 SLOW_AFTER = 3
+RECHECK_SECONDS = 2.0  # how long "no accounts yet" is believed without asking again
 _REFUSED = "That e-mail address and password do not match an account."
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s.]{2,}$")
 
@@ -215,6 +217,8 @@ class Accounts:
                                        lockout=LOCKOUT.total_seconds(),
                                        clock=lambda: self._clock().timestamp())
         self._dummy = self._hasher.hash("not a password of anyone's")
+        self._exist = False
+        self._checked = -RECHECK_SECONDS - 1.0
 
     # ------------------------------------------------------------ reading
 
@@ -222,6 +226,18 @@ class Accounts:
         """How many accounts exist (none: the copy runs single-user, as before accounts)."""
         with self.store.reading() as conn:
             return int(conn.execute(sa.select(sa.func.count()).select_from(accounts)).scalar_one())
+
+    def exist(self) -> bool:
+        """True once the database has an account. Every page asks, several times per
+        rerun. Accounts are disabled, never deleted, so a yes is remembered; a no is
+        remembered for :data:`RECHECK_SECONDS` (an account made through this object counts
+        at once; one made by another process within seconds). A database restored from a
+        backup made before any account needs the app restarted."""
+        now = time.monotonic()
+        if not self._exist and now - self._checked > RECHECK_SECONDS:
+            self._exist = self.count() > 0
+            self._checked = now
+        return self._exist
 
     def get(self, account_id: int) -> Account | None:
         """The account, or ``None`` when there is none or it is disabled."""
@@ -302,6 +318,7 @@ class Accounts:
                 created_at=now, created_by=by[:254])).inserted_primary_key[0]
             _audit(conn, now, "account created", email=address, account_id=new_id, by=by,
                    detail=f"role {role}" + (f", branch {branch}" if branch else ""))
+        self._exist = True
         account = self.get(int(new_id))
         assert account is not None
         return account

@@ -13,6 +13,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -665,6 +667,36 @@ def outline_blob(outlines: gpd.GeoDataFrame | None) -> Blob | None:
     return Blob.of(outlines_json(outlines))
 
 
+#: The last few classed and styled measures, by content (a rerun that changes only the
+#: assets shown, or that comes back to a view seen a moment ago, reuses them). Bounded:
+#: each holds two strings per area.
+_STYLES: OrderedDict[tuple[object, ...], tuple[PreparedAreas, Classes, AreaStyle]] = \
+    OrderedDict()
+_STYLES_LOCK = threading.Lock()
+STYLES_KEPT = 8
+
+
+def _styled(prepared: PreparedAreas, measure: MeasureResult, k: int, scheme: str
+            ) -> tuple[Classes, AreaStyle]:
+    """:func:`classify` and :func:`area_style` of a measure, remembered by its content."""
+    figures = measure.values[["value", "value_moe", "reliability"]].to_numpy(dtype=float)
+    digest = hashlib.blake2b(np.ascontiguousarray(figures).tobytes(), digest_size=16)
+    digest.update(pd.util.hash_pandas_object(measure.values.index).to_numpy().tobytes())
+    key = (id(prepared), measure.kind, k, scheme, digest.hexdigest())
+    with _STYLES_LOCK:
+        hit = _STYLES.get(key)
+        if hit is not None and hit[0] is prepared:
+            _STYLES.move_to_end(key)
+            return hit[1], hit[2]
+    breaks = classify(measure.values["value"].to_numpy(), k=k, scheme=scheme)
+    style = area_style(prepared, measure, breaks)
+    with _STYLES_LOCK:
+        _STYLES[key] = (prepared, breaks, style)
+        while len(_STYLES) > STYLES_KEPT:
+            _STYLES.popitem(last=False)
+    return breaks, style
+
+
 @dataclass(frozen=True)
 class LiveData:
     """What a live map shows on one rerun: blobs by name, and the small per-rerun parts."""
@@ -689,8 +721,7 @@ def live_map_data(prepared: PreparedAreas, area_set: AreaSet, measure: MeasureRe
     ``scheme`` colours the classes; ``high_contrast`` draws black area edges and opaque
     fills (presentation mode, projectors).
     """
-    breaks = classify(measure.values["value"].to_numpy(), k=classes, scheme=scheme)
-    style = area_style(prepared, measure, breaks)
+    breaks, style = _styled(prepared, measure, classes, scheme)
     counts: list[tuple[str, int]] = []
     if len(shown):
         tally = shown["category"].value_counts()

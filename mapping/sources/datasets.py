@@ -166,10 +166,32 @@ def start_dataset(settings: Settings) -> str:
     return match.id
 
 
+#: Descriptions read, by path, modification time and size: the dataset list is asked for
+#: several times per rerun, and a description changes only when it is saved again.
+_SPECS: dict[tuple[str, int, int], dict[str, Any]] = {}
+_SPECS_KEPT = 256
+
+
+def _spec_of(path: Path) -> dict[str, Any]:
+    """:func:`read_spec`, remembered until the file changes (treat the result as read-only)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return read_spec(path)  # says what is wrong
+    key = (str(path), stat.st_mtime_ns, stat.st_size)
+    spec = _SPECS.get(key)
+    if spec is None:
+        spec = read_spec(path)
+        if len(_SPECS) >= _SPECS_KEPT:
+            _SPECS.pop(next(iter(_SPECS)), None)
+        _SPECS[key] = spec
+    return spec
+
+
 def _entry_for(path: Path, settings: Settings) -> DatasetEntry:
     dataset_id = path.parent.name if path.name == "dataset.json" else path.stem
     try:
-        spec = read_spec(path)
+        spec = _spec_of(path)
     except DataError as exc:
         return DatasetEntry(dataset_id, dataset_id, path, False, str(exc))
     missing = [p for p in _spec_files(spec, path, settings) if not p.exists()]

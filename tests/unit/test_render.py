@@ -327,3 +327,25 @@ def test_a_colour_scheme_and_high_contrast_reach_the_map_and_its_legend(demo):
     with pytest.raises(ValueError, match="unknown colour scheme"):
         live_map_data(prepared, area_set, measure, area_geometry_blob(prepared), points,
                       frame, scheme="Rainbow")
+
+
+def test_styles_remembered_by_content_never_show_another_measure(demo):
+    """live_map_data remembers classed measures (a rerun that changes only the assets
+    reuses them); going from one language to another and back, each map still puts the
+    area with the most speakers (from the source table) in the top class."""
+    area_set = demo.area_set
+    prepared = prepare_areas(area_set)
+    frame = _points_frame(2)
+    points = prepare_asset_points(frame, area_set.areas)
+    ind = area_set.indicators
+    for language in ("vietnamese", "korean", "vietnamese", "korean"):
+        measure = compute_measure(area_set, Filters(languages=(language,)))
+        data = live_map_data(prepared, area_set, measure, area_geometry_blob(prepared),
+                             points, frame)
+        counts = (ind[ind["variable"] == f"lep_{language}"].set_index("geoid")["estimate"]
+                  .reindex(list(prepared.geoids)).to_numpy(dtype=float))
+        k = data.style["k"]
+        assert k[int(np.nanargmax(counts))] == len(data.style["colors"]) - 1, language
+        assert k[int(np.nanargmin(counts))] == 0, language
+        assert "Korean" in data.legend_html if language == "korean" else \
+            "Vietnamese" in data.legend_html

@@ -86,6 +86,25 @@
     })};
   }
 
+  // Per-area figures arrive packed (see ui/map_widget.py, pack_style): values and margins
+  // as one text each, separated by U+001F; classes and reliability one character per area.
+  var SEP = String.fromCharCode(31);
+  function unpackStyle(st) {
+    if (!st || typeof st.v !== "string") { return st; }
+    var n = st.k.length, out = {}, key;
+    for (key in st) { out[key] = st[key]; }
+    out.v = n ? st.v.split(SEP) : [];
+    out.m = n ? st.m.split(SEP) : [];
+    out.k = new Array(n);
+    out.r = new Array(n);
+    for (var i = 0; i < n; i++) {
+      var c = st.k.charCodeAt(i);
+      out.k[i] = c === 120 ? -1 : c - 48;  // "x": no data
+      out.r[i] = st.r.charCodeAt(i) - 48;
+    }
+    return out;
+  }
+
   function areaStyle(feature) {
     var p = feature.properties, st = state.style, i = p.i;
     var k = st ? st.k[i] : -1, r = st ? st.r[i] : 0;
@@ -403,7 +422,7 @@
         missing = true;
       }
     }
-    state.style = args.style;
+    state.style = unpackStyle(args.style);
     if (state.areas) { state.areas.setStyle(areaStyle); }
     if (state.assets) { applyVisible(args.visible); }
     if (args.legend_html !== state.legendHtml) {
