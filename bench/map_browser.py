@@ -15,7 +15,8 @@ the sidebar), then clicks an area. Printed per approach:
   frames, decompressed) and deflated per message (an upper bound of the wire size with
   ``enableWebsocketCompression``: the real stream also reuses context between messages);
 - time from choosing the language to the repainted map (the legend naming it), median;
-- the server's resident memory after the first load and after the changes.
+- the server's resident memory after the first load and after the changes;
+- bytes sent when one asset category is then picked (fewer assets on the map).
 
 The rebuild approach is ``bench/rebuild_map_app.py``: the same sidebar, measure and assets,
 drawn by ``build_map`` (everything inline) through streamlit-folium.
@@ -188,6 +189,7 @@ def measure(approach: str, url: str, title: str, dataset: str, changes: int, pid
         meter.wait_quiet(page)
         sent.append(meter.take())
     rss_after = _rss_mb(pid)
+    category = _category_change(page, title, meter)
     page.close()
     per_change = sent or [(0, 0)]
     return {"approach": approach, "first_s": first_s, "first": first,
@@ -197,7 +199,44 @@ def measure(approach: str, url: str, title: str, dataset: str, changes: int, pid
             "repeat_raw": statistics.median(s[0] for s in per_change[1:] or per_change),
             "repaint_s": statistics.median(times) if times else float("nan"),
             "rss_first": rss_first, "rss_after": rss_after, "changes": changes,
-            "retries": retries}
+            "retries": retries, "category": category}
+
+
+def _legend_text(page, title: str) -> str:
+    try:
+        return page.frame_locator(title).last.locator(".nam-legend").inner_text(timeout=5_000)
+    except Exception:  # a frame going away mid-query (the rebuild approach)
+        return ""
+
+
+def _category_change(page, title: str, meter: Meter) -> tuple[int, int]:
+    """Bytes sent when one asset category is picked (the map shows fewer assets)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    box = page.get_by_role("combobox", name="Asset categories")
+    if not box.count():
+        return (0, 0)
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']",
+                           timeout=120_000)
+    before = _legend_text(page, title)
+    for _ in range(4):  # the list can take seconds to open on a loaded machine
+        box.click()
+        page.keyboard.press("ArrowDown")  # opens the list (a click alone may only focus it)
+        option = page.get_by_role("option").filter(has_not_text="Select all").first
+        try:
+            option.wait_for(state="visible", timeout=15_000)
+            option.click()
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    page.keyboard.press("Escape")
+    deadline = time.monotonic() + 300
+    while _legend_text(page, title) in ("", before):
+        if time.monotonic() > deadline:
+            raise TimeoutError("the legend never changed after picking a category")
+        time.sleep(0.1)
+    meter.wait_quiet(page)
+    return meter.take()
 
 
 def main() -> None:
@@ -255,13 +294,14 @@ def main() -> None:
 
     print(f"{'dataset':<12} {'approach':<22} {'first load KB raw/defl':>23} "
           f"{'new view KB raw/defl':>22} {'repeat KB':>9} {'repaint s':>9} "
-          f"{'RSS MB first->after':>20}")
+          f"{'RSS MB first->after':>20} {'category KB raw/defl':>20}")
     for r in rows:
         print(f"{r['dataset']:<12} {r['approach']:<22} "
               f"{r['first'][0] / 1e3:>11.1f}/{r['first'][1] / 1e3:<11.1f} "
               f"{r['change_raw'] / 1e3:>11.1f}/{r['change_deflated'] / 1e3:<10.1f} "
               f"{r['repeat_raw'] / 1e3:>9.1f} "
-              f"{r['repaint_s']:>9.2f} {r['rss_first']:>9.0f}->{r['rss_after']:<9.0f}")
+              f"{r['repaint_s']:>9.2f} {r['rss_first']:>9.0f}->{r['rss_after']:<9.0f} "
+              f"{r['category'][0] / 1e3:>9.1f}/{r['category'][1] / 1e3:<9.1f}")
     for dataset in datasets:
         ours = next(r for r in rows if r["dataset"] == dataset and r["approach"].startswith("ours"))
         base = next(r for r in rows if r["dataset"] == dataset and r["approach"].startswith("reb"))
