@@ -87,8 +87,8 @@
   }
 
   // Per-area figures arrive packed (see ui/map_widget.py, pack_style): values and margins
-  // as one text each, separated by U+001F; classes and reliability one character per area.
-  var SEP = String.fromCharCode(31);
+  // as one text each, separated by "|"; classes and reliability one character per area.
+  var SEP = "|";
   function unpackStyle(st) {
     if (!st || typeof st.v !== "string") { return st; }
     var n = st.k.length, out = {}, key;
