@@ -153,8 +153,10 @@ class MeasureResult:
         return bool(self.values["value_moe"].notna().any())
 
 
-def reliability_line(measure: MeasureResult) -> str:
-    """One line on how far the map's figures can be trusted (a presentation's footer).
+def reliability_line(measure: MeasureResult, *, unreliable_drawn: str = "dashed and faded"
+                     ) -> str:
+    """One line on how far the map's figures can be trusted (a presentation's footer);
+    ``unreliable_drawn`` says how that map draws unreliable estimates.
 
     >>> import pandas as pd
     >>> values = pd.DataFrame({"value": [5.0, 7.0, 9.0, None], "value_moe": [1.0, 2.0, 9.0, None],
@@ -173,7 +175,7 @@ def reliability_line(measure: MeasureResult) -> str:
     counts = shown["reliability"].astype(int).value_counts()
     parts = [f"{counts[code]:,} {RELIABILITY_BY_CODE[code].value}" for code in (0, 1, 2, 3)
              if counts.get(code, 0)]
-    faded = " (drawn dashed and faded)" if counts.get(2, 0) else ""
+    faded = f" (drawn {unreliable_drawn})" if counts.get(2, 0) else ""
     return (f"{len(shown):,} areas with a figure: {', '.join(parts)}{faded}. Margins of error "
             "at 90% confidence.")
 

@@ -142,7 +142,7 @@ def map_figure(request: MapRequest, *, size: tuple[float, float] = (11.0, 7.0)) 
     ax = fig.add_axes((0.02, 0.13, 0.70, 0.75))
     ax.set_facecolor(_BACKGROUND)
     x0, x1, y0, y1 = _limits(ax, r, areas)
-    footer = [r.source_line, reliability_line(r.measure)]
+    footer = [r.source_line, reliability_line(r.measure, unreliable_drawn="hatched")]
     base = None
     if r.basemap:
         base = fetch_basemap((x0, y0, x1, y1), template=r.basemap,
