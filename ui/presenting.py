@@ -16,10 +16,7 @@ import shapely
 import streamlit as st
 
 from mapping.analysis.community import areas_in_shape
-from mapping.analysis.filters import (
-    MeasureResult,
-    compute_measure,
-)
+from mapping.analysis.filters import MeasureResult, compute_measure
 from mapping.infra.errors import DataError, MappingError
 from mapping.present.escape import markdown_text as md
 from mapping.present.stories import (
