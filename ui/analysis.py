@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -15,6 +18,7 @@ from mapping.analysis.community import (
     profile_summary_html,
 )
 from mapping.analysis.moe import RELIABILITY_BY_CODE, moe_in_words
+from mapping.analysis.moe import RELIABILITY_COLORS as MOE_RELIABILITY_COLORS
 from mapping.analysis.service_areas import branches_of
 from mapping.infra.errors import MappingError
 from mapping.present.escape import markdown_text as md
@@ -23,8 +27,8 @@ from mapping.sources.datasets import Dataset
 from ui import context, map_widget, url
 from ui import messages as msg
 
-RELIABILITY_COLORS = {"reliable": "#2c7fb8", "use with caution": "#fdae61",
-                      "unreliable": "#d7191c", "no margin of error": "#969696"}
+RELIABILITY_COLORS = {RELIABILITY_BY_CODE[code].value: color  # by name, for Altair
+                      for code, color in MOE_RELIABILITY_COLORS.items()}
 
 
 def pick_selection(data: Dataset) -> tuple[list[str], str]:
@@ -52,17 +56,16 @@ def pick_selection(data: Dataset) -> tuple[list[str], str]:
     url.keep("pm", codes[mode], default=codes[options[0]])
     map_widget.write_selection_url()
     if mode == "The shape I drew on the map":
-        geoids = areas_in_shape(data.area_set, shape)
-        return geoids, f"{len(geoids)} areas inside the shape drawn on the map"
+        return selection_areas(data, "shape", shape=shape)
     if mode == "The area I clicked on the map":
-        return [clicked[1]], str(areas.at[clicked[1], "name"])
+        return selection_areas(data, "area", clicked=clicked[1])
     if mode == "Areas I choose":
         url.restore("profile_areas", "pa", default=[],
                     decode=lambda t: [g for g in t.split(",") if g in areas.index])
         chosen = st.multiselect("Areas", list(areas.index), key="profile_areas",
                                 format_func=lambda g: str(areas.at[g, "name"]))
         url.keep("pa", ",".join(chosen), default="")
-        return chosen, f"{len(chosen)} chosen areas of {data.area_set.title}"
+        return selection_areas(data, "areas", chosen=chosen)
     if mode == "A branch's service area":
         branches = branches_of(data.assets)
         if branches.empty:
@@ -74,8 +77,27 @@ def pick_selection(data: Dataset) -> tuple[list[str], str]:
                     decode=lambda t: t if t in names else names[0])
         branch = st.selectbox("Branch", names, key="profile_branch")
         url.keep("pb", branch)
-        geoids = list(assignment.index[assignment["branch"] == branch])
-        return geoids, f"Service area of {branch}"
+        return selection_areas(data, "branch", branch=branch)
+    return selection_areas(data, "all")
+
+
+def selection_areas(data: Dataset, mode: str, *, shape: dict[str, Any] | None = None,
+                    clicked: str | None = None, chosen: Sequence[str] = (),
+                    branch: str | None = None) -> tuple[list[str], str]:
+    """The areas a profile's selection covers, and its title. ``mode`` is the profile
+    page's (and its link's ``pm``): ``shape``, ``area``, ``areas``, ``branch`` or
+    ``all``; the saved views of presenters read it the same way."""
+    areas = data.area_set.areas
+    if mode == "shape" and shape is not None:
+        geoids = areas_in_shape(data.area_set, shape)
+        return geoids, f"{len(geoids)} areas inside the shape drawn on the map"
+    if mode == "area" and clicked is not None:
+        return [clicked], str(areas.at[clicked, "name"])
+    if mode == "areas":
+        return list(chosen), f"{len(chosen)} chosen areas of {data.area_set.title}"
+    if mode == "branch" and branch is not None:
+        assignment, _ = context.branch_service_areas(data)
+        return list(assignment.index[assignment["branch"] == branch]), f"Service area of {branch}"
     return list(areas.index), f"All of {data.area_set.label}"
 
 

@@ -15,7 +15,6 @@ import geopandas as gpd
 import shapely
 import streamlit as st
 
-from mapping.analysis.community import areas_in_shape
 from mapping.analysis.filters import MeasureResult, compute_measure
 from mapping.infra.errors import DataError, MappingError
 from mapping.present.escape import markdown_text as md
@@ -30,6 +29,7 @@ from mapping.present.stories import (
 from mapping.sources.datasets import Dataset, start_dataset
 from ui import access, context
 from ui import messages as msg
+from ui.analysis import selection_areas
 from ui.filters import filters_from_link
 from ui.map_widget import shape_from_text
 
@@ -145,25 +145,20 @@ def _selection(view: SavedView, data: Dataset, selected: tuple[str, str] | None
     if mode is None:
         mode = "shape" if shape else "area" if clicked else "all"
     if mode == "shape" and shape:
-        geoids = areas_in_shape(data.area_set, shape)
-        return geoids, f"{len(geoids)} areas inside the shape drawn on the map", \
-            shapely.geometry.shape(shape)
+        return (*selection_areas(data, "shape", shape=shape), shapely.geometry.shape(shape))
     if mode == "area" and clicked:
-        return [clicked], str(areas.at[clicked, "name"]), None
-    if mode == "areas":
-        chosen = [g for g in params.get("pa", "").split(",") if g in areas.index]
-        if chosen:
-            return chosen, f"{len(chosen)} chosen areas of {data.area_set.title}", \
-                shapely.union_all(areas.loc[chosen].geometry.to_numpy())
+        return (*selection_areas(data, "area", clicked=clicked), None)
+    chosen = [g for g in params.get("pa", "").split(",") if g in areas.index]
+    if mode == "areas" and chosen:
+        return (*selection_areas(data, "areas", chosen=chosen),
+                shapely.union_all(areas.loc[chosen].geometry.to_numpy()))
     if mode == "branch" and params.get("pb"):
-        assignment, outlines = context.branch_service_areas(data)
-        branch = params["pb"]
-        geoids = list(assignment.index[assignment["branch"] == branch])
+        geoids, title = selection_areas(data, "branch", branch=params["pb"])
         if geoids:
-            match = outlines[outlines["label"] == branch]
-            return geoids, f"Service area of {branch}", \
-                match.geometry.iloc[0] if len(match) else None
-    return list(areas.index), f"All of {data.area_set.label}", None
+            outlines = context.branch_service_areas(data)[1]
+            match = outlines[outlines["label"] == params["pb"]]
+            return geoids, title, match.geometry.iloc[0] if len(match) else None
+    return (*selection_areas(data, "all"), None)
 
 
 def view_caption(view: SavedView) -> str:

@@ -51,6 +51,9 @@ _CODES = {
     Reliability.UNKNOWN: 3,
 }
 RELIABILITY_BY_CODE = {code: rel for rel, code in _CODES.items()}
+#: The colour of each reliability code in charts (reliable blue; caution orange;
+#: unreliable red; no margin grey).
+RELIABILITY_COLORS = {0: "#2c7fb8", 1: "#fdae61", 2: "#d7191c", 3: "#969696"}
 
 
 def coefficient_of_variation(estimate: np.ndarray | pd.Series | float,

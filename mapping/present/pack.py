@@ -44,7 +44,7 @@ from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
 from mapping.analysis.community import CommunityProfile
 from mapping.analysis.filters import MeasureResult, format_value, reliability_line
-from mapping.analysis.moe import RELIABILITY_BY_CODE
+from mapping.analysis.moe import RELIABILITY_BY_CODE, RELIABILITY_COLORS
 from mapping.present.basemap import EARTH_RADIUS, fetch_basemap
 from mapping.present.escape import html_text
 from mapping.present.render import (
@@ -268,9 +268,6 @@ def figure_bytes(fig: Figure, fmt: str, *, dpi: int = 150) -> bytes:
 
 
 # --- charts and the PDF profile --------------------------------------------------------
-
-RELIABILITY_COLORS = {0: "#2c7fb8", 1: "#fdae61", 2: "#d7191c", 3: "#969696"}
-
 
 def figure_chart(rows: pd.DataFrame, *, title: str, size: tuple[float, float] = (4.6, 3.0)
                  ) -> Figure:

@@ -17,6 +17,7 @@ from PIL import Image
 from mapping.analysis.filters import Filters, compute_measure, default_indicator
 from mapping.present.basemap import fetch_basemap, forget_failures, zoom_for
 from mapping.present.pack import MapRequest, figure_bytes, map_figure
+from tests.unit.test_pack import _pdf_text
 
 TILE_COLOR = (255, 0, 255)  # no class, marker or background colour is magenta
 
@@ -84,13 +85,6 @@ def _request(demo, template: str) -> MapRequest:
 def _magenta(png: bytes) -> int:
     image = Image.open(io.BytesIO(png)).convert("RGB")
     return sum(n for n, color in image.getcolors(1_000_000) if color == TILE_COLOR)
-
-
-def _pdf_text(pdf: bytes, tmp_path) -> str:
-    path = tmp_path / "map.pdf"
-    path.write_bytes(pdf)
-    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
 
 
 def test_the_basemap_is_drawn_under_the_areas_with_its_attribution(demo, tiles, tmp_path):
