@@ -8,11 +8,12 @@ import time
 
 import pandas as pd
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from mapping.analysis.filters import Filters, compute_measure
 from mapping.present.render import build_map, prepare_areas
-from mapping.records.assets import normalize_assets
+from mapping.records.assets import CATEGORIES, normalize_assets
 
 pytestmark = pytest.mark.e2e
 
@@ -22,7 +23,7 @@ COUNT_JS = """() => {
   window.map.eachLayer(l => {
     const p = l.feature && l.feature.properties;
     if (p && p.g) areas++;
-    if (p && p.a) assets++;
+    if (p && p.a && !l._namHidden) assets++;  // filtered-out markers stay, hidden
   });
   return [areas, assets];
 }"""
@@ -116,7 +117,7 @@ def test_every_area_and_asset_drawn_filter_changes_map_and_clicks_open_panels(ap
     # Click an asset: its details appear.
     spot = target.evaluate("""() => { let out = null; window.map.eachLayer(l => {
         const p = l.feature && l.feature.properties;
-        if (!out && p && p.a) { const c = window.map.latLngToContainerPoint(l.getLatLng());
+        if (!out && p && p.a && !l._namHidden) { const c = window.map.latLngToContainerPoint(l.getLatLng());
           const s = window.map.getSize();
           if (c.x > 20 && c.y > 20 && c.x < s.x - 300 && c.y < s.y - 20) out = {x: c.x, y: c.y}; } });
       return out; }""")
@@ -168,6 +169,46 @@ def test_a_filter_change_repaints_in_place_keeping_zoom_and_the_frame(app_url, p
     assert changed > 26  # repainted: well over a tenth of the areas changed class
 
 
+def test_a_category_filter_hides_other_assets_from_sight_and_the_mouse(app_url, page, demo):
+    """Filtered-out assets stay on the map's canvas, flagged hidden (adding and removing
+    50,000 layers was most of a filter change): they are not counted as drawn, and a click
+    where one sits reaches the area below it, not the asset."""
+    legal = next(c for c in CATEGORIES if c.key == "legal")
+    expected = int((demo.assets["category"] == "legal").sum())  # from the dataset itself
+    page.goto(app_url)
+    frame = _map_frame(page)
+    expect(frame.locator(".nam-legend")).to_contain_text("Foreign-born", timeout=60_000)
+    _counts(page, until=lambda c: c == [260, 320])
+    box = page.get_by_role("combobox", name="Asset categories")
+    for _ in range(4):  # the list can take seconds to open on a loaded machine
+        box.click()
+        page.keyboard.press("ArrowDown")
+        option = page.get_by_role("option", name=legal.label, exact=True)
+        try:
+            option.wait_for(state="visible", timeout=15_000)
+            option.click()
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    page.keyboard.press("Escape")
+    assert _counts(page, until=lambda c: c[1] == expected, timeout=60) == [260, expected]
+    live = _live_frame(page)
+    # A hidden marker with no shown marker within 20 px, away from the map's edges.
+    spot = live.evaluate("""() => { const m = window.map, s = m.getSize(), shown = [];
+      const hidden = [];
+      m.eachLayer(l => { const p = l.feature && l.feature.properties; if (!(p && p.a)) return;
+        const c = m.latLngToContainerPoint(l.getLatLng());
+        (l._namHidden ? hidden : shown).push({x: c.x, y: c.y, id: p.a}); });
+      return hidden.find(h => h.x > 30 && h.y > 30 && h.x < s.x - 300 && h.y < s.y - 30 &&
+        shown.every(q => Math.hypot(q.x - h.x, q.y - h.y) > 20)) || null; }""")
+    assert spot is not None
+    _map_frame(page).locator(".leaflet-container").click(position={"x": spot["x"],
+                                                                    "y": spot["y"]})
+    expect(page.get_by_text("Top countries of birth")).to_be_visible(timeout=30_000)
+    assert not page.get_by_text("Communities served:").is_visible()
+    assert f"asset:{spot['id']}" not in page.url
+
+
 def test_staff_edit_an_asset_from_the_map_panel_and_the_map_shows_it(app_url, page):
     """Issue #9: the assets on the map are the database's: edited from the panel beside
     the map, the change is saved (with who made it) and the map redraws the point."""
@@ -178,7 +219,7 @@ def test_staff_edit_an_asset_from_the_map_panel_and_the_map_shows_it(app_url, pa
     # An asset with no other point near it, so the click lands on that one.
     spot = live.evaluate("""() => { const m = window.map, s = m.getSize(), pts = [];
       m.eachLayer(l => { const p = l.feature && l.feature.properties;
-        if (p && p.a) { const c = m.latLngToContainerPoint(l.getLatLng());
+        if (p && p.a && !l._namHidden) { const c = m.latLngToContainerPoint(l.getLatLng());
           pts.push({x: c.x, y: c.y, id: p.a}); } });
       return pts.find(a => a.x > 20 && a.y > 20 && a.x < s.x - 300 && a.y < s.y - 20 &&
         pts.every(b => b === a || Math.hypot(a.x - b.x, a.y - b.y) > 16)) || null; }""")
@@ -251,7 +292,6 @@ def _pick_language(page, name: str) -> None:
     rerun redraws the sidebar: wait for the option itself (it leaves the list once chosen),
     and try again until the page shows the choice.
     """
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     caption = page.get_by_text(f"Speak {name} at home", exact=False).first
     for _ in range(4):
@@ -337,7 +377,7 @@ def test_draw_a_rectangle_and_profile_the_areas_inside(app_url, page):
     end = _map_frame(page).locator(".leaflet-container").evaluate("""c => {
       let out = null; const m = window.map, s = m.getSize();
       m.eachLayer(l => { const p = l.feature && l.feature.properties;
-        if (!out && p && p.a) { const q = m.latLngToContainerPoint(l.getLatLng());
+        if (!out && p && p.a && !l._namHidden) { const q = m.latLngToContainerPoint(l.getLatLng());
           if (q.x > 200 && q.y > 200 && q.x < s.x - 320 && q.y < s.y - 60) out = q; } });
       return out; }""")
     assert end is not None
