@@ -9,6 +9,7 @@ measure); both narrow the assets.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import geopandas as gpd
@@ -320,12 +321,27 @@ def format_value(value: float, kind: str) -> str:
     >>> format_value(1234.4, "count"), format_value(12.345, "share"), format_value(float("nan"), "count")
     ('1,234', '12.3%', 'no data')
     """
-    if value is None or not np.isfinite(value):
-        return "no data"
+    return format_values([np.nan if value is None else value], kind)[0]
+
+
+def format_values(values: Sequence[float] | np.ndarray, kind: str, *,
+                  missing: str = "no data") -> list[str]:
+    """:func:`format_value` of many values at once (a map's thousands of areas: one
+    numeric pass rather than a call per value); ``missing`` for values that are not finite.
+
+    >>> format_values([1234.4, float("nan"), 12.0], "derived", missing="")
+    ['1,234', '', '12.0']
+    """
+    array = np.asarray(values, dtype=float)
+    finite = np.isfinite(array).tolist()
+    numbers = array.tolist()
     if kind == "share":
-        return f"{value:.1f}%"
-    if kind == "density":
-        return f"{value:,.1f} /km²"
-    if kind == "derived" and abs(value) < 100:  # distances in km, small scores
-        return f"{value:,.1f}"
-    return f"{value:,.0f}"
+        form = "{:.1f}%".format
+    elif kind == "density":
+        form = "{:,.1f} /km²".format
+    elif kind == "derived":  # distances in km, small scores: one decimal below 100
+        def form(v: float) -> str:
+            return f"{v:,.1f}" if abs(v) < 100 else f"{v:,.0f}"
+    else:
+        form = "{:,.0f}".format
+    return [form(v) if ok else missing for v, ok in zip(numbers, finite, strict=True)]

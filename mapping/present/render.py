@@ -29,7 +29,7 @@ from folium.map import Layer
 from folium.plugins import Draw
 from jinja2 import Template
 
-from mapping.analysis.filters import MeasureResult, format_value
+from mapping.analysis.filters import MeasureResult, format_value, format_values
 from mapping.analysis.moe import RELIABILITY_BY_CODE
 from mapping.present.escape import html_text, js_json, js_string
 from mapping.records.assets import CATEGORIES, display_points
@@ -322,14 +322,27 @@ class AreaStyle:
     reliability: list[int]
 
 
+def _escaped(texts: list[str]) -> list[str]:
+    """:func:`html_text` of each text, in one pass over them joined (a call per area cost
+    more than formatting); the joint never appears in a formatted figure.
+
+    >>> _escaped(["1,234", "<b>", ""])
+    ['1,234', '&lt;b&gt;', '']
+    """
+    joint = "\x1f"
+    joined = joint.join(texts)
+    if joined.count(joint) != max(len(texts) - 1, 0):
+        return [html_text(t) for t in texts]
+    return html_text(joined).split(joint) if texts else []
+
+
 def area_style(prepared: PreparedAreas, measure: MeasureResult, classes: Classes) -> AreaStyle:
     """Return the per-area figures a map draws for ``measure``, aligned with ``prepared``."""
     position = measure.values.index.get_indexer(list(prepared.geoids))
     values = measure.values.to_numpy(dtype=float)[position]
     cols = {c: i for i, c in enumerate(measure.values.columns)}
-    shown = [html_text(format_value(v, measure.kind)) for v in values[:, cols["value"]]]
-    margins = [html_text(format_value(m, measure.kind)) if np.isfinite(m) else ""
-               for m in values[:, cols["value_moe"]]]
+    shown = _escaped(format_values(values[:, cols["value"]], measure.kind))
+    margins = _escaped(format_values(values[:, cols["value_moe"]], measure.kind, missing=""))
     return AreaStyle(values_html=shown, margins_html=margins,
                      classes=classes.index[position].tolist(),
                      reliability=values[:, cols["reliability"]].astype(int).tolist())

@@ -14,6 +14,7 @@ from mapping.analysis.filters import (
     compute_measure,
     filter_assets,
     format_value,
+    format_values,
     selected_origins,
 )
 from mapping.records.assets import normalize_assets
@@ -153,9 +154,14 @@ def test_clean_filters_drops_what_the_dataset_lacks():
 @pytest.mark.parametrize("value,kind,text", [
     (1234.4, "count", "1,234"), (12.345, "share", "12.3%"), (1500.04, "density", "1,500.0 /km²"),
     (float("nan"), "count", "no data"), (52000, "median", "52,000"),
+    (None, "share", "no data"), (float("inf"), "share", "no data"), (-3.25, "share", "-3.2%"),
+    (99.94, "derived", "99.9"), (100.4, "derived", "100"), (-12.34, "derived", "-12.3"),
 ])
 def test_format_value(value, kind, text):
     assert format_value(value, kind) == text
+    # The map formats all its areas at once: the same texts, missing ones as asked.
+    assert format_values([value, value], kind) == [text, text]
+    assert format_values([value], kind, missing="")[0] == ("" if text == "no data" else text)
 
 
 @pytest.mark.parametrize("kwargs,expected", [
