@@ -8,7 +8,8 @@ keys below; the URL is read once per session and written back on every run.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import streamlit as st
@@ -88,18 +89,45 @@ def ensure_navigation() -> None:
 
     On a freshly started server, the first request straight to ``/gaps`` runs
     ``pages/gaps.py`` as a stand-alone page (Streamlit only learns about ``st.navigation``
-    once ``app.py`` has run), without the app's navigation or layout. Call it from a
-    function the page itself calls (it reads the page's file from the call stack).
+    once ``app.py`` has run), without the app's navigation or layout. The page is the
+    nearest file of ``pages/`` on the call stack.
     """
     if st.session_state.get("_navigation_ready"):
         return
-    url_path = Path(inspect.stack()[2].filename).stem
+    url_path = next((Path(f.filename).stem for f in inspect.stack()
+                     if Path(f.filename).parent.name == "pages"), "map")
     st.session_state["_wanted_page"] = (url_path, dict(st.query_params))
     st.switch_page(str(Path(__file__).resolve().parent.parent / "app.py"))
 
 
 def sidebar() -> tuple[Dataset, Filters]:
     """Render the dataset picker and filter pane; return the dataset and the filters."""
+    data, filters, draw = _sidebar_later()
+    draw()
+    return data, filters
+
+
+@contextmanager
+def sidebar_drawn_last() -> Iterator[tuple[Dataset, Filters]]:
+    """:func:`sidebar` whose dataset picker and filters are drawn when the block ends (in
+    their places: the sidebar's order does not change), so what the block draws reaches
+    the browser first.
+
+    The map page draws its map in the block: after a filter change the browser redraws
+    every widget a rerun sends before the map's new figures reach it, and the map's
+    repaint waited on the sidebar's ten widgets (issue #11). The choices are known before
+    the widgets are drawn (a widget's value is in the session state at the start of a
+    run). The sign-in box is drawn at once: it decides what the page may show.
+    """
+    data, filters, draw = _sidebar_later()
+    try:
+        yield data, filters
+    finally:  # an error in the block still leaves the filters on screen, with their values
+        draw()
+
+
+def _sidebar_later() -> tuple[Dataset, Filters, Callable[[], None]]:
+    """The dataset and filters of this run, and the function that draws their widgets."""
     ensure_navigation()
     _restore_choices()
     _from_url()
@@ -114,7 +142,9 @@ def sidebar() -> tuple[Dataset, Filters]:
         except MappingError as exc:  # a bad NAM_DATASET is said, never replaced by the demo
             msg.error(f"The dataset to start with cannot be opened: {exc}")
             st.stop()
-    st.sidebar.selectbox("Dataset", ids, **_widget("f_dataset"), format_func=names.get)
+    top = st.sidebar.container()  # the dataset picker, above the sign-in box
+    draws: list[Callable[[], object]] = [lambda: top.selectbox(
+        "Dataset", ids, **_widget("f_dataset"), format_func=names.get)]
     data, _ = context.dataset(st.session_state["f_dataset"])
     data = context.with_database_assets(data)
     sign_in_box()
@@ -122,9 +152,10 @@ def sidebar() -> tuple[Dataset, Filters]:
         data = context.public_assets(data)
     catalog = data.area_set.catalog
     if data.area_set.synthetic:
-        st.sidebar.warning("Synthetic demo data: no figure describes real people.")
+        draws.append(lambda: top.warning("Synthetic demo data: no figure describes real people."))
+    pane = st.sidebar.container()
 
-    st.sidebar.subheader("Who")
+    draws.append(lambda: pane.subheader("Who"))
     by_region = catalog.origins_by_region()
     origin_ids = [v.id for v in catalog.origins()]
     labels = {v.id: f"{v.country or v.label} ({v.region})" for v in catalog.origins()}
@@ -132,53 +163,57 @@ def sidebar() -> tuple[Dataset, Filters]:
     _keep_valid("f_origins", origin_ids)
     if by_region:
         if catalog.origins_complete:
-            st.sidebar.multiselect("Origin: whole world regions", list(by_region),
-                                   **_widget("f_regions"),
-                                   help="Everyone born in any country of the region.")
+            draws.append(lambda: pane.multiselect(
+                "Origin: whole world regions", list(by_region), **_widget("f_regions"),
+                help="Everyone born in any country of the region."))
         else:
-            st.sidebar.multiselect(
+            draws.append(lambda: pane.multiselect(
                 "Origin: countries of a region", list(by_region), **_widget("f_regions"),
                 format_func=lambda r: f"{r} ({len(by_region[r])} of its countries here)",
                 help="This dataset holds only some countries of birth: a region stands for "
-                     "its countries listed below, not for everyone born in the region.")
-        st.sidebar.multiselect("Origin: countries of birth", origin_ids, **_widget("f_origins"),
-                               format_func=labels.get)
+                     "its countries listed below, not for everyone born in the region."))
+        draws.append(lambda: pane.multiselect("Origin: countries of birth", origin_ids,
+                                              **_widget("f_origins"), format_func=labels.get))
     else:
-        st.sidebar.caption("This dataset has no country-of-birth figures.")
+        draws.append(lambda: pane.caption("This dataset has no country-of-birth figures."))
     languages = [v.language for v in catalog.lep_variables() if v.language]
     _keep_valid("f_languages", languages)
     if languages:
-        st.sidebar.multiselect("Language (limited English)", languages, **_widget("f_languages"),
-                               format_func=lambda k: language_group(k).label,
-                               help="People who speak the language at home and speak English "
-                                    "less than 'very well'. Takes precedence over origin for "
-                                    "the map colours; both filter the assets.")
+        draws.append(lambda: pane.multiselect(
+            "Language (limited English)", languages, **_widget("f_languages"),
+            format_func=lambda k: language_group(k).label,
+            help="People who speak the language at home and speak English less than 'very "
+                 "well'. Takes precedence over origin for the map colours; both filter the "
+                 "assets."))
     indicators = [v.id for v in catalog.indicators()]
     if st.session_state.get("f_indicator") not in indicators:
         st.session_state["f_indicator"] = default_indicator(catalog).id
-    st.sidebar.selectbox("Otherwise show", indicators, **_widget("f_indicator"),
-                         format_func=lambda i: catalog.get(i).label,
-                         help="What the map shows when no origin or language is picked.")
+    draws.append(lambda: pane.selectbox(
+        "Otherwise show", indicators, **_widget("f_indicator"),
+        format_func=lambda i: catalog.get(i).label,
+        help="What the map shows when no origin or language is picked."))
     if st.session_state.get("f_measure") not in MEASURES:
         st.session_state["f_measure"] = "count"
-    st.sidebar.radio("Measure", list(MEASURES), **_widget("f_measure"), format_func=MEASURES.get,
-                     horizontal=False)
+    draws.append(lambda: pane.radio("Measure", list(MEASURES), **_widget("f_measure"),
+                                    format_func=MEASURES.get, horizontal=False))
 
-    st.sidebar.subheader("Services")
+    draws.append(lambda: pane.subheader("Services"))
     present = sorted(data.assets["category"].unique(), key=[c.key for c in CATEGORIES].index)
     _keep_valid("f_categories", present)
     # An empty multiselect is drawn disabled, its label too faint to read (WCAG): say it.
     if present:
-        st.sidebar.multiselect("Asset categories", present, **_widget("f_categories"),
-                               format_func=lambda k: category(k).label)
+        draws.append(lambda: pane.multiselect("Asset categories", present,
+                                              **_widget("f_categories"),
+                                              format_func=lambda k: category(k).label))
     else:
-        st.sidebar.caption("This dataset has no community assets yet.")
+        draws.append(lambda: pane.caption("This dataset has no community assets yet."))
     tags = list(context.service_tags_of(data))
     _keep_valid("f_services", tags)
     if tags:
-        st.sidebar.multiselect("Services offered", tags, **_widget("f_services"))
+        draws.append(lambda: pane.multiselect("Services offered", tags, **_widget("f_services")))
     elif present:
-        st.sidebar.caption("No asset of this dataset lists the services it offers.")
+        draws.append(lambda: pane.caption(
+            "No asset of this dataset lists the services it offers."))
 
     filters = Filters(
         origins=tuple(st.session_state.get("f_origins", [])),
@@ -192,7 +227,12 @@ def sidebar() -> tuple[Dataset, Filters]:
     filters, _ = clean_filters(filters, catalog, services=tuple(tags))
     _to_url(data.id, filters, default_indicator(catalog).id)
     _remember_choices()
-    return data, filters
+
+    def draw() -> None:
+        for one in draws:
+            one()
+
+    return data, filters, draw
 
 
 _WIDGET_KEYS = ("f_dataset", *_PARAMS, "f_indicator", "f_measure")
