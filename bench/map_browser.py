@@ -227,8 +227,8 @@ def measure(approach: str, url: str, title: str, dataset: str, changes: int, pid
         # Once the geometry and points are in, the map tells the server (one more rerun,
         # part of the first load): at 9,300 areas that comes seconds after the legend.
         live = page.wait_for_selector(title, timeout=60_000).content_frame()
-        live.wait_for_function("() => window.NAM_STATE && window.NAM_STATE.have.areas && "
-                               "window.NAM_STATE.have.assets", timeout=600_000)
+        live.wait_for_function("() => window.NAM_STATE && window.NAM_STATE.have.areas",
+                               timeout=600_000)  # the points arrive in the same message
     page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']",
                            timeout=600_000)
     meter.wait_quiet(page)  # the first load's last messages (the data after the map)

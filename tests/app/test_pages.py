@@ -41,6 +41,24 @@ def test_language_filter_drives_measure_and_assets(app):
     assert app.query_params["lang"] == "vietnamese"
 
 
+def test_the_filters_stay_on_screen_when_the_map_page_fails(app, monkeypatch):
+    """The map page draws its filters after the map (issue #11: the map repaints sooner);
+    a failure in between still leaves every filter there, with its value, to change."""
+    import mapping.analysis.filters as filters_module
+
+    app.sidebar.multiselect(key="f_languages").set_value(["vietnamese"]).run()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the measure could not be computed")
+
+    monkeypatch.setattr(filters_module, "compute_measure", broken)
+    app.run()
+    assert "the measure could not be computed" in app.exception[0].message
+    assert app.sidebar.multiselect(key="f_languages").value == ["vietnamese"]
+    assert app.sidebar.selectbox(key="f_dataset").value == "demo"
+    assert app.sidebar.radio(key="f_measure").value == "count"
+
+
 def test_region_share_and_category_filters(app):
     app.sidebar.multiselect(key="f_regions").set_value(["Africa"])
     app.sidebar.radio(key="f_measure").set_value("share")
