@@ -303,6 +303,7 @@
         var m = shapeMarker([p[0], p[1]], {radius: 5, color: "#1b1b1b", weight: 1,
                                            fillColor: c[1], fillOpacity: 0.95, shape: c[2]});
         m.feature = {type: "Feature", properties: {a: p[3]}, geometry: null};
+        m._namHidden = false;  // shown until a filter's mask says otherwise
         m.bindTooltip("<b>" + p[4] + "</b><br>" + c[0] +
                       (p[5] ? "<br><i>approximate location (sensitive site)</i>" : ""),
                       {className: "nam-tip"});
