@@ -321,7 +321,7 @@ def format_value(value: float, kind: str) -> str:
     >>> format_value(1234.4, "count"), format_value(12.345, "share"), format_value(float("nan"), "count")
     ('1,234', '12.3%', 'no data')
     """
-    return format_values([np.nan if value is None else value], kind)[0]
+    return format_values([value], kind)[0]  # None is NaN as a float array
 
 
 def format_values(values: Sequence[float] | np.ndarray, kind: str, *,
