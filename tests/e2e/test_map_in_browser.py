@@ -49,6 +49,36 @@ AREA_AWAY_FROM_ASSETS_JS = """margin => {
 }"""
 
 
+#: Every asset marker's centre in the map's frame, and whether a filter hides it.
+MARKER_SPOTS_JS = """() => { const m = window.map, r = m.getContainer().getBoundingClientRect();
+  const out = [];
+  m.eachLayer(l => { const p = l.feature && l.feature.properties; if (!(p && p.a)) return;
+    const c = m.latLngToContainerPoint(l.getLatLng());
+    out.push({id: p.a, x: Math.round(r.left + c.x), y: Math.round(r.top + c.y),
+              hidden: !!l._namHidden}); });
+  return {left: r.left, top: r.top, w: r.width, h: r.height, markers: out}; }"""
+
+
+def _rgb(color: str) -> tuple[int, int, int]:
+    return tuple(int(color[i:i + 2], 16) for i in (1, 3, 5))
+
+
+def _canvas_at_markers(page, live) -> tuple[dict, list[tuple[dict, tuple[int, int, int]]]]:
+    """What the map shows at each marker's centre (a screenshot of its frame, read with
+    Pillow), for markers clear of the map's controls and legend."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    page.mouse.move(1, 1)  # no tooltip over the map
+    spots = live.evaluate(MARKER_SPOTS_JS)
+    shot = Image.open(BytesIO(page.locator(MAP_FRAME).screenshot())).convert("RGB")
+    left, top, w, h = spots["left"], spots["top"], spots["w"], spots["h"]
+    clear = [s for s in spots["markers"]
+             if left + 60 < s["x"] < left + w - 300 and top + 20 < s["y"] < top + h - 60]
+    return spots, [(s, shot.getpixel((s["x"], s["y"]))) for s in clear]
+
+
 def _map_frame(page):
     page.wait_for_selector(MAP_FRAME, timeout=60_000)
     return page.frame_locator(MAP_FRAME)
@@ -179,6 +209,23 @@ def test_a_category_filter_hides_other_assets_from_sight_and_the_mouse(app_url, 
     frame = _map_frame(page)
     expect(frame.locator(".nam-legend")).to_contain_text("Foreign-born", timeout=60_000)
     _counts(page, until=lambda c: c == [260, 320])
+    colour = {aid: _rgb(next(c.color for c in CATEGORIES if c.key == cat))
+              for aid, cat in zip(demo.assets["asset_id"].astype(str), demo.assets["category"],
+                                  strict=True)}
+
+    def near(a, b, tolerance=40):  # the fill is 95% opaque over the area's colour
+        return all(abs(x - y) <= tolerance for x, y in zip(a, b, strict=True))
+
+    def alone(spot, spots, shown_only):  # no marker of another colour within 12 px
+        return all(colour[o["id"]] == colour[spot["id"]] or (shown_only and o["hidden"]) or
+                   abs(o["x"] - spot["x"]) > 12 or abs(o["y"] - spot["y"]) > 12 for o in spots)
+
+    # On the canvas, not only in the layers: each marker shows its category's colour.
+    spots, seen = _canvas_at_markers(page, _live_frame(page))
+    checked = [(s, px) for s, px in seen if alone(s, spots["markers"], shown_only=False)]
+    assert len(checked) >= 10, "too few markers clear of others to look at"
+    wrong = [(s["id"], px, colour[s["id"]]) for s, px in checked if not near(px, colour[s["id"]])]
+    assert not wrong, f"markers not drawn in their colour: {wrong[:5]}"
     box = page.get_by_role("combobox", name="Asset categories")
     for _ in range(4):  # the list can take seconds to open on a loaded machine
         box.click()
@@ -193,6 +240,18 @@ def test_a_category_filter_hides_other_assets_from_sight_and_the_mouse(app_url, 
     page.keyboard.press("Escape")
     assert _counts(page, until=lambda c: c[1] == expected, timeout=60) == [260, expected]
     live = _live_frame(page)
+    # Legal aid's markers are still drawn; the others are gone from the canvas.
+    spots, seen = _canvas_at_markers(page, live)
+    legal_rgb = _rgb(legal.color)
+    shown = [(s, px) for s, px in seen if not s["hidden"]]
+    assert shown and all(near(px, legal_rgb) for s, px in shown
+                         if alone(s, spots["markers"], shown_only=True))
+    gone = [(s, px) for s, px in seen if s["hidden"] and colour[s["id"]] != legal_rgb and all(
+        o["hidden"] or abs(o["x"] - s["x"]) > 12 or abs(o["y"] - s["y"]) > 12
+        for o in spots["markers"])]
+    assert len(gone) >= 10
+    still = [(s["id"], px) for s, px in gone if near(px, colour[s["id"]], tolerance=20)]
+    assert not still, f"hidden markers still drawn: {still[:5]}"
     # A hidden marker with no shown marker within 20 px, away from the map's edges.
     spot = live.evaluate("""() => { const m = window.map, s = m.getSize(), shown = [];
       const hidden = [];

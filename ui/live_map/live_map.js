@@ -20,7 +20,7 @@
   var state = {
     baseKey: null, map: null, loading: false, loadedLinks: {},
     have: {}, pending: null, seq: Date.now(), events: {},
-    style: null, visible: undefined, legendHtml: null, selected: null, height: null,
+    style: null, styleText: null, visible: undefined, legendHtml: null, selected: null, height: null,
     areas: null, areaByGeoid: {}, assets: null, markers: [], markerById: {},
     outlines: null, legendBody: null, missingReports: 0,
   };
@@ -165,36 +165,120 @@
     return null;  // a circle
   }
 
+  // The path of a marker centred on (x, y), as Leaflet's canvas draws a circle marker.
+  function markerPath(ctx, shape, x, y, r) {
+    var pts = shapeOutline(shape, x, y, r);
+    ctx.beginPath();
+    if (!pts) { ctx.arc(x, y, r, 0, Math.PI * 2, false); return; }
+    ctx.moveTo(pts[0][0], pts[0][1]);
+    for (var i = 1; i < pts.length; i++) { ctx.lineTo(pts[i][0], pts[i][1]); }
+    ctx.closePath();
+  }
+
+  // A marker's look drawn once into a small canvas (a sprite) per style, then copied to
+  // the map's canvas at each marker's pixel: tens of thousands of markers share a handful
+  // of styles, and one copy costs far less than building, filling and stroking a path.
+  function markerSprite(renderer, layer) {
+    var dpr = renderer._namDpr || window.devicePixelRatio || 1;
+    if (layer._namSprite && layer._namSprite.dpr === dpr) { return layer._namSprite; }
+    var o = layer.options;
+    var r = Math.max(Math.round(layer._radius), 1);
+    var key = [o.shape || "circle", r, o.fill, o.fillColor, o.fillOpacity, o.stroke, o.color,
+               o.opacity, o.weight, o.dashArray, dpr].join("|");
+    var sprites = renderer._namSprites || (renderer._namSprites = {byKey: {}, count: 0});
+    var sprite = sprites.byKey[key];
+    if (!sprite) {
+      // Half the sprite's side: the shape's reach (shapeOutline), half the outline, and a
+      // pixel for anti-aliasing.
+      var reach = {square: 0.9 * Math.SQRT2, triangle: 1.42, diamond: 1.25, wedge: 1.42}[o.shape] || 1;
+      var half = Math.ceil(reach * r + (o.stroke ? o.weight / 2 : 0)) + 1;
+      var canvas = document.createElement("canvas");
+      canvas.width = canvas.height = Math.ceil(2 * half * dpr);
+      var ctx = canvas.getContext("2d");
+      ctx.scale(dpr, dpr);
+      markerPath(ctx, o.shape, half, half, r);
+      renderer._fillStroke(ctx, layer);
+      sprites.count += 1;
+      sprite = sprites.byKey[key] = {canvas: canvas, half: half, id: sprites.count, dpr: dpr};
+    }
+    layer._namSprite = sprite;
+    return sprite;
+  }
+
+  // Before each redraw, markers that a later marker of the same look covers at the same
+  // pixel are skipped (walking the draw order backwards, the first seen is the one on
+  // top). At a state's zoom tens of thousands of assets share a few thousand pixels; the
+  // skipped copies would sit under an identical one, only their anti-aliased rims and the
+  // 5% the fill lets through would differ. Each look keeps one bit per pixel of the
+  // canvas: "a marker of this look is drawn here, above".
+  function cullCovered(renderer) {
+    var bounds = renderer._redrawBounds, all = renderer._bounds;
+    if (!all) { return; }
+    var x0 = Math.floor(all.min.x), y0 = Math.floor(all.min.y);
+    var w = Math.ceil(all.max.x) - x0 + 1, h = Math.ceil(all.max.y) - y0 + 1;
+    var grid = renderer._namGrid;
+    if (!grid || grid.w !== w || grid.h !== h) {
+      grid = renderer._namGrid = {w: w, h: h, bits: {}};
+    }
+    for (var id in grid.bits) { grid.bits[id].fill(0); }
+    for (var o = renderer._drawLast; o; o = o.prev) {
+      var l = o.layer;
+      if (!l._namMarker) { continue; }
+      l._namSkip = false;
+      if (l._namHidden || !l._point || l._empty() ||
+          (bounds && !(l._pxBounds && l._pxBounds.intersects(bounds)))) { continue; }
+      var x = Math.round(l._point.x) - x0, y = Math.round(l._point.y) - y0;
+      if (x < 0 || y < 0 || x >= w || y >= h) { continue; }  // never skipped
+      var sprite = markerSprite(renderer, l);
+      var seen = grid.bits[sprite.id] || (grid.bits[sprite.id] = new Uint8Array((w * h + 7) >> 3));
+      var cell = y * w + x, bit = 1 << (cell & 7);
+      if (seen[cell >> 3] & bit) { l._namSkip = true; } else { seen[cell >> 3] |= bit; }
+    }
+  }
+
   function shapeMarker(latlng, options) {
     if (!state.ShapeMarker) {
+      var draw = L.Canvas.prototype._draw;
       L.Canvas.include({
-        _updateNamShape: function (layer, pts) {
-          if (!this._drawing || layer._empty()) { return; }
-          var ctx = this._ctx;
-          ctx.beginPath();
-          ctx.moveTo(pts[0][0], pts[0][1]);
-          for (var i = 1; i < pts.length; i++) { ctx.lineTo(pts[i][0], pts[i][1]); }
-          ctx.closePath();
-          this._fillStroke(ctx, layer);
+        _draw: function () {
+          this._namDpr = window.devicePixelRatio || 1;  // read once per redraw
+          cullCovered(this);
+          draw.call(this);
+        },
+        _updateNamMarker: function (layer) {
+          if (!this._drawing || layer._namSkip || layer._empty()) { return; }
+          var sprite = markerSprite(this, layer), ctx = this._ctx, h = sprite.half;
+          ctx.globalAlpha = 1;
+          ctx.drawImage(sprite.canvas, Math.round(layer._point.x) - h,
+                        Math.round(layer._point.y) - h, 2 * h, 2 * h);
         }
       });
       L.SVG.include({
-        _updateNamShape: function (layer, pts) {
+        _updateNamMarker: function (layer) {
+          var r = Math.max(Math.round(layer._radius), 1), p = layer._point;
+          var pts = shapeOutline(layer.options.shape, p.x, p.y, r);
+          if (!pts) { return this._updateCircle(layer); }
           this._setPath(layer, layer._empty() ? "M0 0" : "M" + pts.map(function (q) {
             return q[0].toFixed(1) + "," + q[1].toFixed(1);
           }).join("L") + "Z");
         }
       });
       state.ShapeMarker = L.CircleMarker.extend({
+        _namMarker: true,
+        setStyle: function (style) {
+          this._namSprite = null;
+          return L.CircleMarker.prototype.setStyle.call(this, style);
+        },
+        setRadius: function (radius) {
+          this._namSprite = null;
+          return L.CircleMarker.prototype.setRadius.call(this, radius);
+        },
         _containsPoint: function (p) {  // a filtered-out marker is not there for the mouse
           return !this._namHidden && L.CircleMarker.prototype._containsPoint.call(this, p);
         },
         _updatePath: function () {
           if (this._namHidden) { return; }
-          var r = Math.max(Math.round(this._radius), 1);
-          var pts = shapeOutline(this.options.shape, this._point.x, this._point.y, r);
-          if (!pts) { return L.CircleMarker.prototype._updatePath.call(this); }
-          this._renderer._updateNamShape(this, pts);
+          this._renderer._updateNamMarker(this);
         }
       });
     }
@@ -344,13 +428,27 @@
       bytes = new Uint8Array(raw.length);
       for (var j = 0; j < raw.length; j++) { bytes[j] = raw.charCodeAt(j); }
     }
+    var changed = [];
     for (var i = 0; i < state.markers.length; i++) {
       var hidden = bytes !== null && ((bytes[i >> 3] >> (i & 7)) & 1) === 0;
       var m = state.markers[i];
       if (m._namHidden === hidden) { continue; }
       m._namHidden = hidden;
       if (hidden && m.isTooltipOpen()) { m.closeTooltip(); }
-      if (m._map) { m.redraw(); }
+      if (m._map) { changed.push(m); }
+    }
+    // The markers have not moved: only their pixels are redrawn. When many changed, the
+    // whole canvas once rather than the union of thousands of small boxes.
+    var renderer = changed.length ? changed[0]._renderer : null;
+    if (renderer && renderer._requestRedraw && renderer._bounds && changed.length > 500) {
+      renderer._redrawBounds = renderer._redrawBounds || new L.Bounds();
+      renderer._redrawBounds.extend(renderer._bounds.min).extend(renderer._bounds.max);
+      renderer._requestRedraw(changed[0]);
+      return;
+    }
+    for (var k = 0; k < changed.length; k++) {
+      var c = changed[k];
+      if (c._renderer._requestRedraw) { c._renderer._requestRedraw(c); } else { c.redraw(); }
     }
   }
 
@@ -362,6 +460,7 @@
     state.areas = state.assets = state.outlines = state.legendBody = null;
     state.markers = []; state.markerById = {}; state.areaByGeoid = {};
     state.visible = undefined;
+    state.styleText = null;
     var host = document.getElementById("map_host");
     host.innerHTML = base.html;  // folium's map div: markup from Python, no data in it
     var script = document.createElement("script");
@@ -432,8 +531,14 @@
         missing = true;
       }
     }
-    state.style = unpackStyle(args.style);
-    if (state.areas) { state.areas.setStyle(areaStyle); }
+    // Restyling every area asks for a redraw of all of them: only when the figures (or
+    // the areas) changed, not when an asset filter did.
+    var styleText = JSON.stringify(args.style);
+    if (changed || styleText !== state.styleText) {
+      state.styleText = styleText;
+      state.style = unpackStyle(args.style);
+      if (state.areas) { state.areas.setStyle(areaStyle); }
+    }
     if (state.assets) { applyVisible(args.visible); }
     if (args.legend_html !== state.legendHtml) {
       state.legendHtml = args.legend_html;
