@@ -216,9 +216,12 @@ def test_a_category_filter_hides_other_assets_from_sight_and_the_mouse(app_url, 
     def near(a, b, tolerance=40):  # the fill is 95% opaque over the area's colour
         return all(abs(x - y) <= tolerance for x, y in zip(a, b, strict=True))
 
+    def apart(a, b):  # further than a marker's size with its outline
+        return abs(a["x"] - b["x"]) > 12 or abs(a["y"] - b["y"]) > 12
+
     def alone(spot, spots, shown_only):  # no marker of another colour within 12 px
         return all(colour[o["id"]] == colour[spot["id"]] or (shown_only and o["hidden"]) or
-                   abs(o["x"] - spot["x"]) > 12 or abs(o["y"] - spot["y"]) > 12 for o in spots)
+                   apart(o, spot) for o in spots)
 
     # On the canvas, not only in the layers: each marker shows its category's colour.
     spots, seen = _canvas_at_markers(page, _live_frame(page))
@@ -247,8 +250,7 @@ def test_a_category_filter_hides_other_assets_from_sight_and_the_mouse(app_url, 
     assert shown and all(near(px, legal_rgb) for s, px in shown
                          if alone(s, spots["markers"], shown_only=True))
     gone = [(s, px) for s, px in seen if s["hidden"] and colour[s["id"]] != legal_rgb and all(
-        o["hidden"] or abs(o["x"] - s["x"]) > 12 or abs(o["y"] - s["y"]) > 12
-        for o in spots["markers"])]
+        o["hidden"] or apart(o, s) for o in spots["markers"])]
     assert len(gone) >= 10
     still = [(s["id"], px) for s, px in gone if near(px, colour[s["id"]], tolerance=20)]
     assert not still, f"hidden markers still drawn: {still[:5]}"
@@ -480,10 +482,16 @@ def test_place_a_new_asset_by_clicking_the_map(app_url, page):
     container = place.locator(".leaflet-container")
     expect(container).to_be_visible(timeout=60_000)
     before = page.get_by_label("Latitude").input_value()
+    before_lon = page.get_by_label("Longitude").input_value()
     container.scroll_into_view_if_needed()  # below the list of every asset in the database
     box = container.bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.8, box["y"] + box["height"] * 0.2)
+    # Both fields, and the rerun done: on a loaded machine the browser can show the new
+    # latitude a moment before the longitude.
     expect(page.get_by_label("Latitude")).not_to_have_value(before, timeout=30_000)
+    expect(page.get_by_label("Longitude")).not_to_have_value(before_lon, timeout=30_000)
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']",
+                           timeout=30_000)
     lat = float(page.get_by_label("Latitude").input_value())
     lon = float(page.get_by_label("Longitude").input_value())
     assert lat > float(before)  # clicked above the centre: further north
