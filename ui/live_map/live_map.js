@@ -118,6 +118,24 @@
     return s;
   }
 
+  // Every area takes its style from the figures. On the canvas the options are set and
+  // the canvas is redrawn once: Leaflet's setStyle asks a redraw of each area's box and
+  // recomputes its bounds even when the outline's width has not changed.
+  function restyleAreas() {
+    var canvas = null;
+    state.areas.eachLayer(function (l) {
+      var s = areaStyle(l.feature), o = l.options, r = l._renderer;
+      if (!r || !r._namFullRedraw) { l.setStyle(s); return; }
+      var weight = o.weight, dash = o.dashArray;
+      L.Util.extend(o, s);
+      l._namLook = null;
+      if (o.dashArray !== dash) { r._updateDashArray(l); }
+      if (o.weight !== weight) { l._updateBounds(); }
+      canvas = r;
+    });
+    if (canvas) { canvas._namFullRedraw(); }
+  }
+
   function areaTooltip(layer) {
     var p = layer.feature.properties, st = state.style;
     if (!st) { return "<b>" + p.n + "</b>"; }
@@ -236,15 +254,132 @@
     }
   }
 
+  // The map's canvas renderer, extended once:
+  // - a full redraw can be asked for at once (_namFullRedraw): a restyle of every area or
+  //   a toggle of thousands of markers clears and draws the canvas once, with no box
+  //   grown layer by layer and no per-layer box test while drawing;
+  // - the areas are drawn by drawAreas: each area's path is kept (areaPath) and the
+  //   canvas's style is set only when the next area looks different. Building 9,000
+  //   small paths and setting seven style properties for each took about half of a
+  //   state-sized redraw;
+  // - markers a later identical marker covers are skipped (cullCovered).
+  function extendCanvas() {
+    if (L.Canvas.prototype._namFullRedraw) { return; }
+    var extend = L.Canvas.prototype._extendRedrawBounds, redraw = L.Canvas.prototype._redraw;
+    L.Canvas.include({
+      _namFullRedraw: function () {
+        if (!this._map) { return; }
+        this._namFull = true;
+        this._redrawBounds = null;
+        this._redrawRequest = this._redrawRequest || L.Util.requestAnimFrame(this._redraw, this);
+      },
+      _extendRedrawBounds: function (layer) {
+        if (!this._namFull) { extend.call(this, layer); }
+      },
+      _redraw: function () {
+        if (this._namFull) { this._redrawBounds = null; this._namFull = false; }
+        redraw.call(this);
+      },
+      _draw: function () {
+        var bounds = this._redrawBounds, ctx = this._ctx, areas = [];
+        this._namDpr = window.devicePixelRatio || 1;  // read once per redraw
+        cullCovered(this);
+        ctx.save();
+        if (bounds) {
+          var size = bounds.getSize();
+          ctx.beginPath();
+          ctx.rect(bounds.min.x, bounds.min.y, size.x, size.y);
+          ctx.clip();
+        }
+        this._drawing = true;
+        for (var order = this._drawFirst; order; order = order.next) {
+          var layer = order.layer;
+          if (bounds && !(layer._pxBounds && layer._pxBounds.intersects(bounds))) { continue; }
+          if (layer._namArea) { areas.push(layer); continue; }
+          if (areas.length) { drawAreas(ctx, areas); areas = []; }
+          layer._updatePath();
+        }
+        if (areas.length) { drawAreas(ctx, areas); }
+        this._drawing = false;
+        ctx.restore();
+      }
+    });
+  }
+
+  // What an area's fill and outline look like, compared between neighbours in the draw
+  // order (forgotten when its style is set).
+  function areaLook(layer) {
+    if (layer._namLook) { return layer._namLook; }
+    var o = layer.options;
+    layer._namLook = {fillKey: o.fillColor + "|" + o.color + "|" + o.fillOpacity,
+                      strokeKey: [o.color, o.weight, o.opacity, o.dashArray, o.lineCap,
+                                  o.lineJoin].join("|"),
+                      dash: o._dashArray || []};
+    return layer._namLook;
+  }
+
+  // An area's path on the canvas, kept until Leaflet projects or clips it again (a pan or
+  // a zoom gives it new parts).
+  function areaPath(layer) {
+    if (layer._namPathOf !== layer._parts) {
+      var path = new Path2D(), parts = layer._parts;
+      for (var j = 0; j < parts.length; j++) {
+        var ring = parts[j];
+        for (var k = 0; k < ring.length; k++) {
+          if (k) { path.lineTo(ring[k].x, ring[k].y); } else { path.moveTo(ring[k].x, ring[k].y); }
+        }
+        path.closePath();
+      }
+      layer._namPath = path;
+      layer._namPathOf = parts;
+    }
+    return layer._namPath;
+  }
+
+  // Every fill before every outline: no area's fill covers half of its neighbour's
+  // border, and the heavier outlines (an unreliable area's dashes, the clicked area) are
+  // stroked last.
+  function drawAreas(ctx, layers) {
+    var last = null, strokes = [], i, l, o;
+    for (i = 0; i < layers.length; i++) {
+      l = layers[i];
+      if (!l._parts || !l._parts.length) { continue; }
+      o = l.options;
+      if (o.stroke && o.weight !== 0) { strokes.push(l); }
+      if (!o.fill) { continue; }
+      var look = areaLook(l);
+      if (look !== last && (!last || look.fillKey !== last.fillKey)) {
+        ctx.globalAlpha = o.fillOpacity;
+        ctx.fillStyle = o.fillColor || o.color;
+      }
+      last = look;
+      ctx.fill(areaPath(l), o.fillRule || "evenodd");
+    }
+    // Heavier outlines last (stable: Array.prototype.sort keeps the order of equals).
+    strokes.sort(function (a, b) { return a.options.weight - b.options.weight; });
+    last = null;
+    for (i = 0; i < strokes.length; i++) {
+      l = strokes[i];
+      o = l.options;
+      var sl = areaLook(l);
+      if (sl !== last && (!last || sl.strokeKey !== last.strokeKey)) {
+        ctx.setLineDash(sl.dash);
+        ctx.globalAlpha = o.opacity;
+        ctx.lineWidth = o.weight;
+        ctx.strokeStyle = o.color;
+        ctx.lineCap = o.lineCap;
+        ctx.lineJoin = o.lineJoin;
+      }
+      last = sl;
+      ctx.stroke(areaPath(l));
+    }
+    ctx.setLineDash([]);
+  }
+
   function shapeMarker(latlng, options) {
     if (!state.ShapeMarker) {
-      var draw = L.Canvas.prototype._draw;
+      extendCanvas();
       L.Canvas.include({
-        _draw: function () {
-          this._namDpr = window.devicePixelRatio || 1;  // read once per redraw
-          cullCovered(this);
-          draw.call(this);
-        },
         _updateNamMarker: function (layer) {
           if (!this._drawing || layer._namSkip || layer._empty()) { return; }
           var sprite = markerSprite(this, layer), ctx = this._ctx, h = sprite.half;
@@ -293,9 +428,15 @@
 
   var NAM = {
     areaLayer: function () {
+      extendCanvas();
       state.areas = L.geoJson(null, {
         style: areaStyle,
         onEachFeature: function (f, l) {
+          l._namArea = true;  // drawn by drawAreas on the canvas
+          l.setStyle = function (style) {
+            this._namLook = null;
+            return L.Polygon.prototype.setStyle.call(this, style);
+          };
           state.areaByGeoid[f.properties.g] = l;
           l.bindTooltip(areaTooltip, {sticky: true, className: "nam-tip"});
           l.on("click", function () {
@@ -440,10 +581,8 @@
     // The markers have not moved: only their pixels are redrawn. When many changed, the
     // whole canvas once rather than the union of thousands of small boxes.
     var renderer = changed.length ? changed[0]._renderer : null;
-    if (renderer && renderer._requestRedraw && renderer._bounds && changed.length > 500) {
-      renderer._redrawBounds = renderer._redrawBounds || new L.Bounds();
-      renderer._redrawBounds.extend(renderer._bounds.min).extend(renderer._bounds.max);
-      renderer._requestRedraw(changed[0]);
+    if (renderer && renderer._namFullRedraw && changed.length > 500) {
+      renderer._namFullRedraw();
       return;
     }
     for (var k = 0; k < changed.length; k++) {
@@ -537,7 +676,7 @@
     if (changed || styleText !== state.styleText) {
       state.styleText = styleText;
       state.style = unpackStyle(args.style);
-      if (state.areas) { state.areas.setStyle(areaStyle); }
+      if (state.areas) { restyleAreas(); }
     }
     if (state.assets) { applyVisible(args.visible); }
     if (args.legend_html !== state.legendHtml) {
