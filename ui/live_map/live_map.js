@@ -262,10 +262,30 @@
   //   canvas's style is set only when the next area looks different. Building 9,000
   //   small paths and setting seven style properties for each took about half of a
   //   state-sized redraw;
-  // - markers a later identical marker covers are skipped (cullCovered).
+  // - the markers come from a raster of their own (drawMarkerRaster), on which a marker
+  //   that a later identical marker covers is skipped (cullCovered).
   function extendCanvas() {
     if (L.Canvas.prototype._namFullRedraw) { return; }
-    var extend = L.Canvas.prototype._extendRedrawBounds, redraw = L.Canvas.prototype._redraw;
+    var proto = L.Canvas.prototype, extend = proto._extendRedrawBounds, redraw = proto._redraw;
+    // What changes the markers' raster: a marker added, removed, moved, restyled or
+    // brought forward, or a new view (pan, zoom, size). Their visibility is the mask's.
+    var marking = {};
+    ["_addPath", "_removePath", "_updatePath", "_updateStyle", "_bringToFront",
+     "_bringToBack"].forEach(function (name) {
+      var original = proto[name];
+      marking[name] = function (layer) {
+        if (layer && layer._namMarker) { this._namEpoch = (this._namEpoch || 0) + 1; }
+        return original.apply(this, arguments);
+      };
+    });
+    ["_update", "_updatePaths"].forEach(function (name) {
+      var original = proto[name];
+      marking[name] = function () {
+        this._namEpoch = (this._namEpoch || 0) + 1;
+        return original.apply(this, arguments);
+      };
+    });
+    L.Canvas.include(marking);
     L.Canvas.include({
       _namFullRedraw: function () {
         if (!this._map) { return; }
@@ -282,8 +302,6 @@
       },
       _draw: function () {
         var bounds = this._redrawBounds, ctx = this._ctx, areas = [];
-        this._namDpr = window.devicePixelRatio || 1;  // read once per redraw
-        cullCovered(this);
         ctx.save();
         if (bounds) {
           var size = bounds.getSize();
@@ -294,6 +312,7 @@
         this._drawing = true;
         for (var order = this._drawFirst; order; order = order.next) {
           var layer = order.layer;
+          if (layer._namMarker) { continue; }  // from their raster, above the rest
           if (bounds && !(layer._pxBounds && layer._pxBounds.intersects(bounds))) { continue; }
           if (layer._namArea) { areas.push(layer); continue; }
           if (areas.length) { drawAreas(ctx, areas); areas = []; }
@@ -301,9 +320,68 @@
         }
         if (areas.length) { drawAreas(ctx, areas); }
         this._drawing = false;
+        if (state.markers.length) { drawMarkerRaster(this, ctx); }
         ctx.restore();
       }
     });
+  }
+
+  // The markers are drawn on a canvas of their own (a raster as large as the map's) and
+  // copied over the areas: restyling the areas does not draw 50,000 markers again. The
+  // raster of the markers shown before is kept beside it, so a filter taken off again
+  // (back to every asset) copies that one. Either is drawn again when a marker or the
+  // view changes (_namEpoch).
+  function drawMarkerRaster(renderer, ctx) {
+    var key = (renderer._namEpoch || 0) + ":" + state.visible;
+    var w = renderer._container.width, h = renderer._container.height;
+    var fits = function (r) { return r && r.key === key && r.w === w && r.h === h; };
+    var raster = renderer._namRaster;
+    if (!fits(raster)) {
+      var spare = renderer._namSpare;
+      renderer._namSpare = raster;
+      if (fits(spare)) {
+        raster = spare;
+      } else {
+        raster = spare || {canvas: document.createElement("canvas")};
+        drawMarkers(renderer, raster, w, h);
+        raster.key = key;
+      }
+      renderer._namRaster = raster;
+    }
+    ctx.save();
+    ctx.setTransform(1, 0, 0, 1, 0, 0);  // device pixels; the redraw's clip stays
+    ctx.globalAlpha = 1;
+    ctx.drawImage(raster.canvas, 0, 0);
+    ctx.restore();
+  }
+
+  function drawMarkers(renderer, raster, w, h) {
+    var canvas = raster.canvas;
+    if (canvas.width !== w || canvas.height !== h) {
+      canvas.width = w;
+      canvas.height = h;
+    }
+    raster.w = w;
+    raster.h = h;
+    var rctx = canvas.getContext("2d"), main = renderer._ctx, bounds = renderer._redrawBounds;
+    var drawing = renderer._drawing;
+    rctx.setTransform(1, 0, 0, 1, 0, 0);
+    rctx.clearRect(0, 0, w, h);
+    rctx.setTransform(main.getTransform());
+    renderer._ctx = rctx;
+    renderer._drawing = true;
+    renderer._redrawBounds = null;  // the raster holds every marker in view
+    renderer._namDpr = window.devicePixelRatio || 1;  // read once per raster
+    try {
+      cullCovered(renderer);
+      for (var order = renderer._drawFirst; order; order = order.next) {
+        if (order.layer._namMarker) { order.layer._updatePath(); }
+      }
+    } finally {
+      renderer._ctx = main;
+      renderer._drawing = drawing;
+      renderer._redrawBounds = bounds;
+    }
   }
 
   // What an area's fill and outline look like, compared between neighbours in the draw
