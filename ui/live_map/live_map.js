@@ -223,14 +223,14 @@
     return sprite;
   }
 
-  // Before each redraw, markers that a later marker of the same look covers at the same
+  // Before the markers' raster is drawn, markers that a later marker of the same look covers at the same
   // pixel are skipped (walking the draw order backwards, the first seen is the one on
   // top). At a state's zoom tens of thousands of assets share a few thousand pixels; the
   // skipped copies would sit under an identical one, only their anti-aliased rims and the
   // 5% the fill lets through would differ. Each look keeps one bit per pixel of the
   // canvas: "a marker of this look is drawn here, above".
   function cullCovered(renderer) {
-    var bounds = renderer._redrawBounds, all = renderer._bounds;
+    var all = renderer._bounds;
     if (!all) { return; }
     var x0 = Math.floor(all.min.x), y0 = Math.floor(all.min.y);
     var w = Math.ceil(all.max.x) - x0 + 1, h = Math.ceil(all.max.y) - y0 + 1;
@@ -243,8 +243,7 @@
       var l = o.layer;
       if (!l._namMarker) { continue; }
       l._namSkip = false;
-      if (l._namHidden || !l._point || l._empty() ||
-          (bounds && !(l._pxBounds && l._pxBounds.intersects(bounds)))) { continue; }
+      if (l._namHidden || !l._point || l._empty()) { continue; }
       var x = Math.round(l._point.x) - x0, y = Math.round(l._point.y) - y0;
       if (x < 0 || y < 0 || x >= w || y >= h) { continue; }  // never skipped
       var sprite = markerSprite(renderer, l);
@@ -319,8 +318,8 @@
           layer._updatePath();
         }
         if (areas.length) { drawAreas(ctx, areas); }
-        this._drawing = false;
         if (state.markers.length) { drawMarkerRaster(this, ctx); }
+        this._drawing = false;
         ctx.restore();
       }
     });
@@ -363,14 +362,11 @@
     }
     raster.w = w;
     raster.h = h;
-    var rctx = canvas.getContext("2d"), main = renderer._ctx, bounds = renderer._redrawBounds;
-    var drawing = renderer._drawing;
+    var rctx = canvas.getContext("2d"), main = renderer._ctx;
     rctx.setTransform(1, 0, 0, 1, 0, 0);
     rctx.clearRect(0, 0, w, h);
     rctx.setTransform(main.getTransform());
-    renderer._ctx = rctx;
-    renderer._drawing = true;
-    renderer._redrawBounds = null;  // the raster holds every marker in view
+    renderer._ctx = rctx;  // the raster holds every marker in view, whatever the redraw's box
     renderer._namDpr = window.devicePixelRatio || 1;  // read once per raster
     try {
       cullCovered(renderer);
@@ -379,8 +375,6 @@
       }
     } finally {
       renderer._ctx = main;
-      renderer._drawing = drawing;
-      renderer._redrawBounds = bounds;
     }
   }
 
